@@ -1,0 +1,691 @@
+"""The book engine: run each chapter's code at build time and put what it printed on the page.
+
+How the pieces fit
+------------------
+* A chapter module ``snippets/<chapter>.py`` is a plain script cut into named
+  cells by ``# %% name`` lines (the "percent" cell format that VS Code, PyCharm
+  and Jupytext understand).  Options follow the name::
+
+      # %% bad_reshape raises=RuntimeError timeout=5
+
+* A page ``docs/<chapter>.md`` names its module in the front matter
+  (``snippets: tensors``) and shows the cells with one line each::
+
+      {{ cell bad_reshape }}
+      {{ cell tangent_plot alt="The parabola y = x² with four tangent lines" }}
+
+  It must show every cell of the module, in module order, so the page's code
+  *is* the module and a reader who runs the blocks in order gets what we got.
+
+* Prose quotes a value computed by the cells above it: ``{{ y_hat:.2f }}``.
+
+* Each page runs in a fresh Python process (like a reader's), in page order,
+  sharing one namespace.  Pages run in parallel, results are cached on disk
+  under a hash of everything that can change them, and any failure stops the
+  build with ``page:line`` and ``file:line`` in the message.
+
+The public entry points are :class:`BookPlugin` (the MkDocs plugin, registered
+as ``book``), :func:`run_module` (used by tests and ``python -m snippets``) and
+:func:`load_module`.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import dataclasses
+import hashlib
+import html
+import io
+import json
+import math
+import os
+import posixpath
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+
+ENGINE_VERSION = "1"  # bump to invalidate every cache entry
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_TIMEOUT = 60.0
+FIGURE_DIR = "assets/figures"
+SVG_SALT = "neural-networks-book"
+# What the code a reader sees may import: the standard library plus these.
+ALLOWED_IMPORTS = {"torch", "matplotlib", "sklearn"}
+CELL_OPTIONS = {"raises", "timeout", "nonfinite"}
+NONFINITE = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w])", re.IGNORECASE)
+
+
+class BookError(Exception):
+    """A build failure, with a message that names the page, the file and the line."""
+
+
+# --------------------------------------------------------------------------- cells
+
+
+@dataclasses.dataclass
+class Cell:
+    """One named section of a chapter module."""
+
+    name: str
+    code: str
+    path: str  # the module file, as the error messages print it
+    line: int  # line of the first code line in that file
+    raises: str | None = None  # the exception the cell must raise, by class name
+    timeout: float = DEFAULT_TIMEOUT
+    nonfinite: bool = False  # may print nan/inf on purpose
+
+
+CELL_MARK = re.compile(r"^# %%[ \t]*(.*)$")
+
+
+def module_path(name: str) -> Path:
+    """The file of chapter module ``name`` (``"tensors"`` → ``snippets/tensors.py``)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name.startswith("_"):
+        raise BookError(f"'{name}' is not a chapter module name")
+    return PACKAGE_DIR / f"{name}.py"
+
+
+def display_path(path: Path) -> str:
+    """A path as error messages print it: relative to the project when possible."""
+    try:
+        return str(path.resolve().relative_to(PACKAGE_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def load_module(name: str) -> list[Cell]:
+    """Split a chapter module into its cells, checking the rules that keep pages honest."""
+    path = module_path(name)
+    if not path.is_file():
+        raise BookError(f"no chapter module {display_path(path)}")
+    return parse_cells(path.read_text(encoding="utf-8"), display_path(path))
+
+
+def parse_cells(source: str, path: str) -> list[Cell]:
+    lines = source.splitlines()
+    marks = [(i, m.group(1)) for i, line in enumerate(lines) if (m := CELL_MARK.match(line))]
+    if not marks:
+        raise BookError(f"{path}: no '# %% name' cells")
+    check_preamble("\n".join(lines[: marks[0][0]]), path)
+    cells, seen = [], set()
+    for k, (start, header) in enumerate(marks):
+        end = marks[k + 1][0] if k + 1 < len(marks) else len(lines)
+        body = lines[start + 1 : end]
+        while body and not body[-1].strip():
+            body.pop()
+        cell = Cell(name="", code="\n".join(body), path=path, line=start + 2)
+        apply_header(cell, header, f"{path}:{start + 1}")
+        if cell.name in seen:
+            raise BookError(f"{path}:{start + 1}: cell '{cell.name}' is defined twice")
+        seen.add(cell.name)
+        check_imports(cell)
+        cells.append(cell)
+    return cells
+
+
+def apply_header(cell: Cell, header: str, where: str) -> None:
+    """Read ``name key=value ...`` from a cell marker into ``cell``."""
+    words = header.split()
+    if not words or not re.fullmatch(r"[A-Za-z_][\w-]*", words[0]):
+        raise BookError(f"{where}: a cell marker needs a name, like '# %% create_tensors'")
+    cell.name = words[0]
+    for word in words[1:]:
+        key, _, value = word.partition("=")
+        if key not in CELL_OPTIONS:
+            raise BookError(f"{where}: unknown cell option '{key}' (known: {', '.join(sorted(CELL_OPTIONS))})")
+        if key == "raises":
+            cell.raises = value
+        elif key == "timeout":
+            cell.timeout = float(value)
+        else:
+            cell.nonfinite = value in ("", "ok", "true")
+
+
+def check_preamble(text: str, path: str) -> None:
+    """Only a docstring and comments may precede the first cell: no hidden code."""
+    tree = ast.parse(text or "\n", filename=path)
+    for node in tree.body:
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            raise BookError(f"{path}:{node.lineno}: code before the first '# %%' cell would run unseen")
+
+
+def check_imports(cell: Cell) -> None:
+    """A reader needs nothing hidden: only the standard library, torch, matplotlib, sklearn."""
+    try:
+        tree = ast.parse(cell.code, filename=cell.path)
+    except SyntaxError as err:
+        raise BookError(f"{cell.path}:{cell.line + (err.lineno or 1) - 1}: cell '{cell.name}': {err.msg}") from None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else ["."]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if top not in ALLOWED_IMPORTS and top not in sys.stdlib_module_names:
+                raise BookError(
+                    f"{cell.path}:{cell.line + node.lineno - 1}: cell '{cell.name}' imports '{name}'; "
+                    "page code may import only the standard library, torch, matplotlib and sklearn"
+                )
+
+
+# ----------------------------------------------------------------------- executing
+
+
+@dataclasses.dataclass
+class CellResult:
+    name: str
+    output: str = ""
+    figures: list[str] = dataclasses.field(default_factory=list)  # SVG texts
+    values: list[str] = dataclasses.field(default_factory=list)  # formatted prose values
+    seconds: float = 0.0
+    peak_mb: float = 0.0
+    error: str | None = None  # set when the cell failed; the build stops on it
+    error_line: int | None = None  # the page line at fault, when it is a quoted value
+
+
+class CellTimeout(BaseException):
+    """Raised inside a cell that runs past its time limit (a BaseException so cells cannot catch it)."""
+
+
+def format_value(value, spec: str) -> str:
+    """Format a prose value: floats and ints with ``spec``, shapes as ``(2, 3)``, tensors element-wise."""
+    if type(value).__name__ == "Size":  # torch.Size, without importing torch here
+        return "(" + ", ".join(str(int(n)) for n in value) + ("," if len(value) == 1 else "") + ")"
+    if hasattr(value, "tolist") and callable(value.tolist):  # a tensor (or array)
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v, spec) for v in value) + "]"
+    return format(value, spec)
+
+
+VALUE_NODES = (ast.Expression, ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.Load, ast.UnaryOp, ast.USub, ast.Slice, ast.Tuple)
+
+
+def evaluate_value(expr: str, namespace: dict):
+    """Look up ``expr``: a name, attribute or index, never new arithmetic the reader cannot see."""
+    tree = ast.parse(expr, mode="eval")
+    for node in ast.walk(tree):
+        method = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not (node.args or node.keywords)
+        if not (isinstance(node, VALUE_NODES) or method):  # x.item(), t.numel() are lookups too
+            raise ValueError(f"'{expr}' computes something; print it in a cell and quote the variable")
+    return eval(compile(tree, "<value>", "eval"), dict(namespace))
+
+
+def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=None):
+    """Run cells in order in one fresh namespace, like a reader pasting them into Python.
+
+    ``values`` maps a cell name to the ``(expression, format, page_line)`` the prose quotes after it.
+    Returns ``(results, namespace)``; stops at the first failing cell.
+    """
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    values = values or {}
+    namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+    results = []
+    for cell in cells:
+        result = run_cell(cell, namespace)
+        for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
+            try:
+                result.values.append(format_value(evaluate_value(expr, namespace), spec))
+            except Exception as err:  # noqa: BLE001 - reported, not swallowed
+                shown = expr + (":" + spec if spec else "")
+                result.error = f"cannot quote '{{{{ {shown} }}}}': {type(err).__name__}: {err}"
+                result.error_line = line
+                break
+        results.append(result)
+        if echo:
+            echo(result)
+        if result.error:
+            break
+    return results, namespace
+
+
+def run_cell(cell: Cell, namespace: dict) -> CellResult:
+    result = CellResult(cell.name)
+    # Pad with newlines so tracebacks point at the real line of the module file.
+    code = compile("\n" * (cell.line - 1) + cell.code + "\n", cell.path, "exec")
+    out = io.StringIO()
+    start = time.perf_counter()
+    old = signal.signal(signal.SIGALRM, _on_alarm) if _main_thread() else None
+    try:
+        if old is not None:
+            signal.setitimer(signal.ITIMER_REAL, cell.timeout)
+        with contextlib.redirect_stdout(out):
+            exec(code, namespace)
+    except CellTimeout:
+        result.error = f"cell '{cell.name}' ({cell.path}:{cell.line}) ran past its time limit of {cell.timeout:g} s"
+    except Exception as err:  # noqa: BLE001 - the build reports it
+        if cell.raises and cell.raises in [c.__name__ for c in type(err).__mro__]:
+            out.write(f"{type(err).__name__}: {err}\n")
+        else:
+            result.error = describe_exception(cell, err)
+    else:
+        if cell.raises:
+            result.error = f"cell '{cell.name}' ({cell.path}:{cell.line}) should raise {cell.raises} but ran without error"
+    finally:
+        if old is not None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    result.seconds = time.perf_counter() - start
+    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.output = out.getvalue()
+    result.figures = collect_figures()
+    if result.error is None and not cell.nonfinite and (bad := NONFINITE.search(result.output)):
+        result.error = (
+            f"cell '{cell.name}' ({cell.path}:{cell.line}) printed '{bad.group(0)}': a non-finite number would be "
+            "published; fix the run, or mark the cell 'nonfinite=ok' if it shows one on purpose"
+        )
+    return result
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _on_alarm(signum, frame):
+    raise CellTimeout()
+
+
+def describe_exception(cell: Cell, err: BaseException) -> str:
+    """``cell 'x' failed at snippets/m.py:12: ValueError: ...``, naming the deepest line in the module."""
+    line = cell.line
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename == cell.path and frame.lineno:
+            line = frame.lineno
+    return f"cell '{cell.name}' failed at {cell.path}:{line}: {type(err).__name__}: {err}"
+
+
+def collect_figures() -> list[str]:
+    """Save every open matplotlib figure as byte-stable SVG, then close it."""
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None:
+        return []
+    svgs = []
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        buffer = io.StringIO()
+        with plt.rc_context({"svg.hashsalt": SVG_SALT}):
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        svgs.append(buffer.getvalue())
+        plt.close(figure)
+    return svgs
+
+
+def run_module(name: str, upto: str | None = None, echo=None):
+    """Run chapter module ``name`` in this process (up to and including cell ``upto``).
+
+    Returns ``(results, namespace)`` and raises :class:`BookError` if a cell fails.
+    Tests use the namespace to check the mathematics of what the page shows.
+    """
+    cells = load_module(name)
+    if upto is not None:
+        names = [c.name for c in cells]
+        if upto not in names:
+            raise BookError(f"{display_path(module_path(name))} has no cell '{upto}' (cells: {', '.join(names)})")
+        cells = cells[: names.index(upto) + 1]
+    results, namespace = run_cells(cells, echo=echo)
+    for result in results:
+        if result.error:
+            raise BookError(result.error)
+    return results, namespace
+
+
+def environment() -> dict:
+    """What the stamp and the build report print about the machine that ran the code."""
+    import platform
+
+    return {
+        "python": platform.python_version(),
+        "torch": _version("torch"),
+        "matplotlib": _version("matplotlib"),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "device": "CPU",
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package).split("+")[0]
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def worker_main(job_file: str, result_file: str) -> None:
+    """Entry point of the fresh process that runs one page: JSON in, JSON out."""
+    job = json.loads(Path(job_file).read_text())
+    cells = [Cell(**c) for c in job["cells"]]
+    values = job["values"]
+    os.chdir(tempfile.mkdtemp(prefix="book-page-"))  # files a page writes land out of the way
+    results, namespace = run_cells(cells, values)
+    torch = sys.modules.get("torch")
+    Path(result_file).write_text(
+        json.dumps(
+            {
+                "cells": [dataclasses.asdict(r) for r in results],
+                "seed": torch.initial_seed() if torch else None,
+            }
+        )
+    )
+
+
+# ----------------------------------------------------------------------- pages
+
+
+DIRECTIVE = re.compile(r"(`+)(?:.+?)\1|\{\{\s*(.*?)\s*\}\}")  # code spans are matched to be skipped
+CELL_DIRECTIVE = re.compile(r'^cell\s+([A-Za-z_][\w-]*)(?:\s+alt="([^"]*)")?$')
+FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+
+
+def rewrite(markdown: str, replace) -> str:
+    """Call ``replace(line_number, text)`` for each ``{{ text }}`` outside code, in reading order,
+    and put what it returns in place of the directive."""
+    fence, out = None, []
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        if m := FENCE.match(line):
+            if fence is None:
+                fence = m.group(1)
+            elif m.group(1).startswith(fence[0] * len(fence)):
+                fence = None
+        elif fence is None:
+            new = DIRECTIVE.sub(lambda m: m.group(0) if m.group(1) else replace(number, m.group(2)), line)
+            # A block put in place of an indented directive (inside an admonition) keeps that indent.
+            indent = line[: len(line) - len(line.lstrip())]
+            line = new.replace("\n", "\n" + indent).replace(indent + "\n", "\n") if indent else new
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@dataclasses.dataclass
+class Page:
+    """A chapter page: its cells and the values its prose quotes, in page order."""
+
+    src: str  # e.g. "docs/tensors.md"
+    module: str
+    cells: list[Cell]
+    values: dict[str, list[tuple[str, str, int]]]  # cell → (expression, format, page line) quoted after it
+    alts: dict[str, str]
+    lines: dict[str, int]  # cell → the page line that shows it
+
+    def job(self) -> dict:
+        return {"cells": [dataclasses.asdict(c) for c in self.cells], "values": self.values}
+
+    def cache_key(self) -> str:
+        env = environment()
+        text = json.dumps([ENGINE_VERSION, env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def parse_page(src: str, markdown: str, module: str) -> Page:
+    """Read a page's directives and check they show every cell of its module, in order."""
+    cells = load_module(module)
+    by_name = {c.name: c for c in cells}
+    shown, values, alts, lines = [], {}, {}, {}
+
+    def collect(number: int, text: str) -> str:
+        if text.split(" ", 1)[0] == "cell":
+            m = CELL_DIRECTIVE.match(text)
+            if not m or m.group(1) not in by_name:
+                raise BookError(f"{src}:{number}: no cell '{text[5:].strip()}' in {display_path(module_path(module))}")
+            shown.append(m.group(1))
+            lines[m.group(1)] = number
+            if m.group(2):
+                alts[m.group(1)] = m.group(2)
+        elif not shown:
+            raise BookError(f"{src}:{number}: '{{{{ {text} }}}}' comes before any cell has run")
+        else:
+            values.setdefault(shown[-1], []).append((*split_value(text), number))
+        return ""
+
+    rewrite(markdown, collect)
+    expected = [c.name for c in cells]
+    if shown != expected:
+        raise BookError(
+            f"{src}: the page must show every cell of {display_path(module_path(module))} once, in order.\n"
+            f"  module: {', '.join(expected)}\n  page:   {', '.join(shown)}"
+        )
+    return Page(src, module, cells, values, alts, lines)
+
+
+def split_value(text: str) -> tuple[str, str]:
+    """``"loss:.3f"`` → ``("loss", ".3f")``; a colon inside brackets is part of the expression."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "[(" and 1 or (ch in "])" and -1 or 0)
+        if ch == ":" and depth == 0:
+            return text[:i].strip(), text[i + 1 :].strip()
+    return text.strip(), ""
+
+
+def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
+    """Run a page in a fresh process, or read it from the cache.
+
+    Returns ``(results, seed, cache_hit, wall_seconds)``.
+    """
+    key = page.cache_key()
+    cached = cache_dir / f"{key}.json" if cache_dir else None
+    if cached and cached.is_file() and not rerun:
+        data = json.loads(cached.read_text())
+        return [CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="book-job-") as tmp:
+        job, out = Path(tmp, "job.json"), Path(tmp, "result.json")
+        job.write_text(json.dumps(page.job()))
+        limit = sum(c.timeout for c in page.cells) + 30
+        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "snippets._engine", str(job), str(out)],
+                cwd=PACKAGE_DIR.parent, env=env, capture_output=True, text=True, timeout=limit,
+            )
+        except subprocess.TimeoutExpired:
+            raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped") from None
+        if proc.returncode != 0 or not out.is_file():
+            raise BookError(f"{page.src}: the process running its code died:\n{proc.stderr[-2000:]}")
+        data = json.loads(out.read_text())
+    results = [CellResult(**r) for r in data["cells"]]
+    failed = [r for r in results if r.error]
+    if failed:
+        bad = failed[0]
+        raise BookError(f"{page.src}:{bad.error_line or page.lines[bad.name]}: {bad.error}")
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(data))
+    return results, data["seed"], False, time.perf_counter() - started
+
+
+def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int) -> dict:
+    """Run pages in parallel worker processes; each page is still one fresh, serial Python.
+
+    Returns the runs under the same keys as ``pages``.
+    """
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {key: pool.submit(execute_page, p, cache_dir, rerun) for key, p in pages.items()}
+        errors = []
+        runs = {}
+        for key, future in futures.items():
+            try:
+                runs[key] = future.result()
+            except BookError as err:
+                errors.append(str(err))
+    if errors:
+        raise BookError("\n".join(errors))
+    return runs
+
+
+# ----------------------------------------------------------------------- rendering
+
+
+def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str) -> str:
+    """Replace a page's directives with its code, output, figures and quoted values."""
+    results_by_name = {r.name: r for r in results}
+    cells = {c.name: c for c in page.cells}
+    quotes = {r.name: iter(r.values) for r in results}
+    current = None
+
+    def replace(number: int, text: str) -> str:
+        nonlocal current
+        if m := CELL_DIRECTIVE.match(text):
+            current = m.group(1)
+            return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir)
+        return html.escape(next(quotes[current], "…"))  # "…" only when execution is switched off
+
+    return insert_stamp(rewrite(markdown, replace), seed)
+
+
+def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str) -> str:
+    """The Markdown for one cell: its code, then its output, then its figures."""
+    parts = [fenced(cell.code, "python")]
+    if result and result.output:
+        parts.append(fenced(result.output.rstrip("\n"), "{ .text .snippet-output .no-copy }"))
+    for k, _svg in enumerate(result.figures if result else []):
+        src = posixpath.relpath(figure_path(module, cell.name, k), page_dir or ".")
+        parts.append(f"![{escape_alt(alt or '')}]({src}){{ .snippet-figure loading=lazy }}")
+    return "\n\n".join(parts)
+
+
+def fenced(text: str, info: str) -> str:
+    """A fenced block that the text itself cannot close: longer than any backtick run in it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
+def escape_alt(text: str) -> str:
+    return re.sub(r"([\\\[\]])", r"\\\1", text)
+
+
+def figure_path(module: str, cell: str, k: int) -> str:
+    return f"{FIGURE_DIR}/{module}/{cell}{'' if k == 0 else f'-{k + 1}'}.svg"
+
+
+def insert_stamp(markdown: str, seed) -> str:
+    """Put the provenance stamp under the page title."""
+    env = environment()
+    stamp = (
+        f'<p class="book-stamp">Every output on this page was produced when the site was built, by running its code '
+        f'with Python {env["python"]}, torch {env["torch"]} on the {env["device"]}'
+        f'{f", seed {seed}" if seed is not None else ""}.</p>'
+    )
+    lines = markdown.splitlines()
+    at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
+    return "\n".join(lines[:at] + ["", stamp, ""] + lines[at:]) + "\n"
+
+
+# ----------------------------------------------------------------------- the MkDocs plugin
+
+from mkdocs.config import base, config_options  # noqa: E402  (kept beside the class that needs them)
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.plugins import BasePlugin  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+from mkdocs.utils.meta import get_data  # noqa: E402
+
+
+class BookConfig(base.Config):
+    cache_dir = config_options.Type(str, default=".cache/book")
+    jobs = config_options.Type(int, default=0)  # pages run at once; 0 means one per CPU
+    report = config_options.Type(str, default="build-report.md")  # the generated report page
+
+
+class BookPlugin(BasePlugin[BookConfig]):
+    """Runs every chapter while MkDocs collects files, so a failure stops the build before a page is written.
+
+    Environment switches: ``BOOK_RERUN=1`` ignores the cache; ``BOOK_EXECUTE=0`` renders code without
+    running it (only for measuring the build itself).
+    """
+
+    def on_files(self, files, config):
+        self.pages: dict[str, Page] = {}
+        for file in files.documentation_pages():
+            source = Path(file.abs_src_path).read_text(encoding="utf-8")
+            markdown, meta = get_data(source)
+            if source.startswith("---") and not meta:  # MkDocs drops bad YAML silently; we do not
+                raise PluginError(f"docs/{file.src_uri}:1: its front matter is not valid YAML")
+            if "snippets" in meta:
+                try:
+                    self.pages[file.src_uri] = parse_page(f"docs/{file.src_uri}", markdown, meta["snippets"])
+                except BookError as err:
+                    raise PluginError(str(err)) from None
+        self.runs = self.execute(config)
+        for src, (results, _seed, _hit, _secs) in self.runs.items():
+            page = self.pages[src]
+            for result in results:
+                self.check_figures(page, result)
+                for k, svg in enumerate(result.figures):
+                    files.append(File.generated(config, figure_path(page.module, result.name, k), content=svg))
+        if self.config.report:
+            files.append(File.generated(config, self.config.report, content=build_report(self.pages, self.runs)))
+        return files
+
+    def execute(self, config) -> dict:
+        if os.environ.get("BOOK_EXECUTE", "1") == "0":
+            return {src: ([], None, False, 0.0) for src in self.pages}
+        cache = Path(config.config_file_path).parent / self.config.cache_dir
+        jobs = int(os.environ.get("BOOK_JOBS", self.config.jobs or os.cpu_count() or 1))
+        try:
+            return run_pages(self.pages, cache, os.environ.get("BOOK_RERUN") == "1", jobs)
+        except BookError as err:
+            raise PluginError(str(err)) from None
+
+    @staticmethod
+    def check_figures(page: Page, result: CellResult) -> None:
+        """Every figure needs alt text from the chapter, and alt text needs a figure."""
+        where = f"{page.src}:{page.lines[result.name]}"
+        if result.figures and not page.alts.get(result.name):
+            raise PluginError(f"{where}: cell '{result.name}' draws a figure; give it alt text: {{{{ cell {result.name} alt=\"...\" }}}}")
+        if page.alts.get(result.name) and not result.figures:
+            raise PluginError(f"{where}: cell '{result.name}' has alt text but draws no figure")
+
+    def on_page_markdown(self, markdown, page, config, files):
+        src = page.file.src_uri
+        if src not in self.pages:
+            rewrite(markdown, lambda n, t: self._stray(src, n, t))
+            return markdown
+        results, seed, _hit, _secs = self.runs[src]
+        return render_page(markdown, self.pages[src], results, seed, posixpath.dirname(src))
+
+    @staticmethod
+    def _stray(src: str, number: int, text: str) -> str:
+        raise PluginError(f"docs/{src}: '{{{{ {text} }}}}' on a page with no 'snippets:' module in its front matter")
+
+
+def build_report(pages: dict[str, Page], runs: dict) -> str:
+    """The build report page: what ran, how long it took, and whether it came from the cache."""
+    env = environment()
+    rows, total = [], 0.0
+    for src, (results, seed, hit, _secs) in runs.items():
+        for r in results:
+            total += r.seconds
+            rows.append(f"| `{src}` | `{r.name}` | {r.seconds:.2f} | {'hit' if hit else 'miss'} | {r.peak_mb:.0f} |")
+    seeds = sorted({str(run[1]) for run in runs.values() if run[1] is not None})
+    return "\n".join([
+        "# Build report",
+        "",
+        "Every chapter's code ran (or came from the cache) when this site was built. "
+        "Times are those of the run that produced the outputs; a cache hit reuses an earlier run of identical code.",
+        "",
+        f"- Python {env['python']}, torch {env['torch']}, matplotlib {env['matplotlib']}, {env['platform']}, {env['device']}",
+        f"- Seeds: {', '.join(seeds) or 'none'}",
+        f"- Pages: {len(runs)}, cells: {len(rows)}, total run time of the cells: {total:.2f} s",
+        "",
+        "| Page | Cell | Seconds | Cache | Peak memory (MB) |",
+        "|---|---|---:|---|---:|",
+        *rows,
+        "",
+    ])
+
+
+if __name__ == "__main__":
+    worker_main(sys.argv[1], sys.argv[2])
