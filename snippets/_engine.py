@@ -87,24 +87,26 @@ class Cell:
 CELL_MARK = re.compile(r"^# %%[ \t]*(.*)$")
 
 
-def module_path(name: str) -> Path:
+def module_path(name: str, directory: Path = PACKAGE_DIR) -> Path:
     """The file of chapter module ``name`` (``"tensors"`` → ``snippets/tensors.py``)."""
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name) or name.startswith("_"):
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", str(name)) or name.startswith("_"):
         raise BookError(f"'{name}' is not a chapter module name")
-    return PACKAGE_DIR / f"{name}.py"
+    return Path(directory) / f"{name}.py"
 
 
 def display_path(path: Path) -> str:
-    """A path as error messages print it: relative to the project when possible."""
-    try:
-        return str(path.resolve().relative_to(PACKAGE_DIR.parent))
-    except ValueError:
-        return str(path)
+    """A path as error messages print it: relative to where the build runs, when it is inside."""
+    for root in (Path.cwd(), PACKAGE_DIR.parent):
+        try:
+            return str(Path(path).resolve().relative_to(root.resolve()))
+        except ValueError:
+            continue
+    return str(path)
 
 
-def load_module(name: str) -> list[Cell]:
+def load_module(name: str, directory: Path = PACKAGE_DIR) -> list[Cell]:
     """Split a chapter module into its cells, checking the rules that keep pages honest."""
-    path = module_path(name)
+    path = module_path(name, directory)
     if not path.is_file():
         raise BookError(f"no chapter module {display_path(path)}")
     return parse_cells(path.read_text(encoding="utf-8"), display_path(path))
@@ -428,17 +430,22 @@ class Page:
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def parse_page(src: str, markdown: str, module: str) -> Page:
-    """Read a page's directives and check they show every cell of its module, in order."""
-    cells = load_module(module)
+def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_DIR, first_line: int = 1) -> Page:
+    """Read a page's directives and check they show every cell of its module, in order.
+
+    ``first_line`` is the file line where ``markdown`` starts (after the front matter), for messages.
+    """
+    cells = load_module(module, directory)
+    file = display_path(module_path(module, directory))
     by_name = {c.name: c for c in cells}
     shown, values, alts, lines = [], {}, {}, {}
 
     def collect(number: int, text: str) -> str:
+        number += first_line - 1
         if text.split(" ", 1)[0] == "cell":
             m = CELL_DIRECTIVE.match(text)
             if not m or m.group(1) not in by_name:
-                raise BookError(f"{src}:{number}: no cell '{text[5:].strip()}' in {display_path(module_path(module))}")
+                raise BookError(f"{src}:{number}: no cell '{text[5:].strip()}' in {file}")
             shown.append(m.group(1))
             lines[m.group(1)] = number
             if m.group(2):
@@ -453,7 +460,7 @@ def parse_page(src: str, markdown: str, module: str) -> Page:
     expected = [c.name for c in cells]
     if shown != expected:
         raise BookError(
-            f"{src}: the page must show every cell of {display_path(module_path(module))} once, in order.\n"
+            f"{src}: the page must show every cell of {file} once, in order.\n"
             f"  module: {', '.join(expected)}\n  page:   {', '.join(shown)}"
         )
     return Page(src, module, cells, values, alts, lines)
@@ -502,7 +509,9 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
         raise BookError(f"{page.src}:{bad.error_line or page.lines[bad.name]}: {bad.error}")
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
-        cached.write_text(json.dumps(data))
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data))
+        partial.replace(cached)  # atomic: a reader never sees half an entry
     return results, data["seed"], False, time.perf_counter() - started
 
 
@@ -594,6 +603,7 @@ from mkdocs.utils.meta import get_data  # noqa: E402
 
 
 class BookConfig(base.Config):
+    snippets_dir = config_options.Type(str, default="snippets")  # where the chapter modules live
     cache_dir = config_options.Type(str, default=".cache/book")
     jobs = config_options.Type(int, default=0)  # pages run at once; 0 means one per CPU
     report = config_options.Type(str, default="build-report.md")  # the generated report page
@@ -612,10 +622,13 @@ class BookPlugin(BasePlugin[BookConfig]):
             source = Path(file.abs_src_path).read_text(encoding="utf-8")
             markdown, meta = get_data(source)
             if source.startswith("---") and not meta:  # MkDocs drops bad YAML silently; we do not
-                raise PluginError(f"docs/{file.src_uri}:1: its front matter is not valid YAML")
+                raise PluginError(f"{display_path(Path(file.abs_src_path))}:1: its front matter is not valid YAML")
             if "snippets" in meta:
                 try:
-                    self.pages[file.src_uri] = parse_page(f"docs/{file.src_uri}", markdown, meta["snippets"])
+                    directory = Path(config.config_file_path).parent / self.config.snippets_dir
+                    src = display_path(Path(file.abs_src_path))
+                    first_line = source.count("\n") - markdown.count("\n") + 1  # lines the front matter took
+                    self.pages[file.src_uri] = parse_page(src, markdown, meta["snippets"], directory, first_line)
                 except BookError as err:
                     raise PluginError(str(err)) from None
         self.runs = self.execute(config)
@@ -651,14 +664,14 @@ class BookPlugin(BasePlugin[BookConfig]):
     def on_page_markdown(self, markdown, page, config, files):
         src = page.file.src_uri
         if src not in self.pages:
-            rewrite(markdown, lambda n, t: self._stray(src, n, t))
+            rewrite(markdown, lambda n, t: self._stray(display_path(Path(page.file.abs_src_path or page.file.src_uri)), n, t))
             return markdown
         results, seed, _hit, _secs = self.runs[src]
         return render_page(markdown, self.pages[src], results, seed, posixpath.dirname(src))
 
     @staticmethod
     def _stray(src: str, number: int, text: str) -> str:
-        raise PluginError(f"docs/{src}: '{{{{ {text} }}}}' on a page with no 'snippets:' module in its front matter")
+        raise PluginError(f"{src}: '{{{{ {text} }}}}' on a page with no 'snippets:' module in its front matter")
 
 
 def build_report(pages: dict[str, Page], runs: dict) -> str:
