@@ -195,6 +195,7 @@ class CellResult:
     peak_mb: float = 0.0
     error: str | None = None  # set when the cell failed; the build stops on it
     error_line: int | None = None  # the page line at fault, when it is a quoted value
+    raised: str | None = None  # "Name: message" of an error the cell raised on purpose
 
 
 class CellTimeout(BaseException):
@@ -269,7 +270,8 @@ def run_cell(cell: Cell, namespace: dict) -> CellResult:
         result.error = f"cell '{cell.name}' ({cell.path}:{cell.line}) ran past its time limit of {cell.timeout:g} s"
     except Exception as err:  # noqa: BLE001 - the build reports it
         if cell.raises and cell.raises in [c.__name__ for c in type(err).__mro__]:
-            out.write(f"{type(err).__name__}: {err}\n")
+            result.raised = f"{type(err).__name__}: {err}"
+            out.write(result.raised + "\n")
         else:
             result.error = describe_exception(cell, err)
     else:
@@ -420,6 +422,7 @@ class Page:
     values: dict[str, list[tuple[str, str, int]]]  # cell → (expression, format, page line) quoted after it
     alts: dict[str, str]
     lines: dict[str, int]  # cell → the page line that shows it
+    title: str = ""
 
     def job(self) -> dict:
         return {"cells": [dataclasses.asdict(c) for c in self.cells], "values": self.values}
@@ -463,7 +466,8 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
             f"{src}: the page must show every cell of {file} once, in order.\n"
             f"  module: {', '.join(expected)}\n  page:   {', '.join(shown)}"
         )
-    return Page(src, module, cells, values, alts, lines)
+    title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), module)
+    return Page(src, module, cells, values, alts, lines, title)
 
 
 def split_value(text: str) -> tuple[str, str]:
@@ -537,7 +541,7 @@ def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs:
 # ----------------------------------------------------------------------- rendering
 
 
-def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str) -> str:
+def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str, links=()) -> str:
     """Replace a page's directives with its code, output, figures and quoted values."""
     results_by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
@@ -551,7 +555,7 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
             return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir)
         return html.escape(next(quotes[current], "…"))  # "…" only when execution is switched off
 
-    return insert_stamp(rewrite(markdown, replace), seed)
+    return insert_stamp(rewrite(markdown, replace), seed, links)
 
 
 def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str) -> str:
@@ -580,17 +584,84 @@ def figure_path(module: str, cell: str, k: int) -> str:
     return f"{FIGURE_DIR}/{module}/{cell}{'' if k == 0 else f'-{k + 1}'}.svg"
 
 
-def insert_stamp(markdown: str, seed) -> str:
-    """Put the provenance stamp under the page title."""
+def insert_stamp(markdown: str, seed, links=()) -> str:
+    """Put the provenance stamp, and the links to the chapter's notebook and script, under the title."""
     env = environment()
     stamp = (
-        f'<p class="book-stamp">Every output on this page was produced when the site was built, by running its code '
-        f'with Python {env["python"]}, torch {env["torch"]} on the {env["device"]}'
-        f'{f", seed {seed}" if seed is not None else ""}.</p>'
+        f"Every output on this page was produced when the site was built, by running its code "
+        f"with Python {env['python']} and torch {env['torch']} on the {env['device']}"
+        f"{f', seed {seed}' if seed is not None else ''}.\n{{ .book-stamp }}"
     )
+    row = " · ".join(f"[{label}]({href})" for label, href in links)
+    block = ["", stamp, ""] + ([row, "{ .book-links }", ""] if row else [])
     lines = markdown.splitlines()
     at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
-    return "\n".join(lines[:at] + ["", stamp, ""] + lines[at:]) + "\n"
+    return "\n".join(lines[:at] + block + lines[at:]) + "\n"
+
+
+# ----------------------------------------------------------------------- companions
+
+
+def companion_script(page: Page, title: str) -> str:
+    """The chapter as one runnable script: its cells in order; a cell that fails on purpose prints its error."""
+    parts = [f'"""{title}: the code of this chapter of "How Neural Networks Learn", as one script.\n\n'
+             f"Generated from {page.cells[0].path}. Run it with `python {page.module}.py`; it prints what the\n"
+             'chapter page shows. It needs torch and matplotlib (and scikit-learn for the digits chapter)."""\n']
+    for cell in page.cells:
+        if cell.raises:
+            body = "\n".join("    " + line if line else "" for line in cell.code.splitlines())
+            parts.append(f"# %% {cell.name} (fails on purpose; the error is printed)\ntry:\n{body}\n"
+                         f"except {cell.raises} as error:\n    print(f\"{{type(error).__name__}}: {{error}}\")\n")
+        else:
+            parts.append(f"# %% {cell.name}\n{cell.code}\n")
+    return "\n".join(parts)
+
+
+def companion_notebook(page: Page, title: str, results: list[CellResult]) -> str:
+    """The chapter as a Jupyter notebook whose outputs are the ones this build produced."""
+    by_name = {r.name: r for r in results}
+    cells = [{"cell_type": "markdown", "id": "title", "metadata": {}, "source": _lines(
+        f"# {title}\n\nThe code of this chapter of *How Neural Networks Learn*, generated from "
+        f"`{page.cells[0].path}`. The outputs below were produced when the book was built; run the cells in "
+        "order to reproduce them. You need `torch` and `matplotlib` (and `scikit-learn` for the digits chapter).")}]
+    for cell in page.cells:
+        result = by_name.get(cell.name)
+        cells.append({
+            "cell_type": "code", "execution_count": None, "id": cell.name.replace("_", "-"),
+            "metadata": {"tags": ["raises-exception"]} if cell.raises else {},
+            "source": _lines(cell.code), "outputs": _outputs(cell, result) if result else [],
+        })
+    notebook = {
+        "cells": cells,
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                     "language_info": {"name": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    return json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"
+
+
+def _outputs(cell: Cell, result: CellResult) -> list[dict]:
+    text, error = result.output, None
+    if result.raised:  # the engine appended "Name: message" to what the cell printed before it failed
+        text = text[: len(text) - len(result.raised) - 1]
+        ename, _, evalue = result.raised.partition(": ")
+        error = {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [result.raised]}
+    outputs = [{"output_type": "stream", "name": "stdout", "text": _lines(text)}] if text else []
+    outputs += [{"output_type": "display_data", "metadata": {}, "data": {"image/svg+xml": _lines(svg), "text/plain": ["<Figure>"]}}
+                for svg in result.figures]
+    return outputs + ([error] if error else [])
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def colab_url(repo_url: str | None, module: str) -> str | None:
+    """An "Open in Colab" address for a GitHub repository whose Pages branch holds ``downloads/``."""
+    match = re.match(r"https://github\.com/([^/]+)/([^/]+?)/?$", repo_url or "")
+    if not match:
+        return None
+    return f"https://colab.research.google.com/github/{match[1]}/{match[2]}/blob/gh-pages/downloads/{module}.ipynb"
 
 
 # ----------------------------------------------------------------------- the MkDocs plugin
@@ -607,6 +678,7 @@ class BookConfig(base.Config):
     cache_dir = config_options.Type(str, default=".cache/book")
     jobs = config_options.Type(int, default=0)  # pages run at once; 0 means one per CPU
     report = config_options.Type(str, default="build-report.md")  # the generated report page
+    companions = config_options.Type(bool, default=True)  # labs/<chapter>.ipynb and downloads/<chapter>.{ipynb,py}
 
 
 class BookPlugin(BasePlugin[BookConfig]):
@@ -638,9 +710,35 @@ class BookPlugin(BasePlugin[BookConfig]):
                 self.check_figures(page, result)
                 for k, svg in enumerate(result.figures):
                     files.append(File.generated(config, figure_path(page.module, result.name, k), content=svg))
+            if self.config.companions:
+                self.add_companions(files, config, page, results)
         if self.config.report:
             files.append(File.generated(config, self.config.report, content=build_report(self.pages, self.runs)))
         return files
+
+    def add_companions(self, files, config, page: Page, results: list[CellResult]) -> None:
+        """The chapter's notebook (rendered by mkdocs-jupyter under Labs, and downloadable) and its script."""
+        notebook = companion_notebook(page, page.title, results)
+        # mkdocs-jupyter reads a real file under a real source folder, so the lab gets one of its own.
+        root = Path(config.config_file_path).parent / self.config.cache_dir / "generated"
+        lab = root / "labs" / f"{page.module}.ipynb"
+        lab.parent.mkdir(parents=True, exist_ok=True)
+        if not lab.is_file() or lab.read_text() != notebook:
+            lab.write_text(notebook)
+        files.append(File(f"labs/{page.module}.ipynb", str(root), config.site_dir, config.use_directory_urls))
+        files.append(File.generated(config, f"downloads/{page.module}.ipynb", content=notebook))
+        files.append(File.generated(config, f"downloads/{page.module}.py", content=companion_script(page, page.title)))
+
+    def links(self, page: Page, page_dir: str, config) -> list[tuple[str, str]]:
+        if not self.config.companions:
+            return []
+        rel = lambda path: posixpath.relpath(path, page_dir or ".")  # noqa: E731
+        links = [("Run it as a notebook (lab)", rel(f"labs/{page.module}.ipynb")),
+                 ("Download notebook (.ipynb)", rel(f"downloads/{page.module}.ipynb")),
+                 ("Download script (.py)", rel(f"downloads/{page.module}.py"))]
+        if colab := colab_url(config.repo_url, page.module):
+            links.append(("Open in Colab", colab))
+        return links
 
     def execute(self, config) -> dict:
         if os.environ.get("BOOK_EXECUTE", "1") == "0":
@@ -667,7 +765,8 @@ class BookPlugin(BasePlugin[BookConfig]):
             rewrite(markdown, lambda n, t: self._stray(display_path(Path(page.file.abs_src_path or page.file.src_uri)), n, t))
             return markdown
         results, seed, _hit, _secs = self.runs[src]
-        return render_page(markdown, self.pages[src], results, seed, posixpath.dirname(src))
+        page_dir = posixpath.dirname(src)
+        return render_page(markdown, self.pages[src], results, seed, page_dir, self.links(self.pages[src], page_dir, config))
 
     @staticmethod
     def _stray(src: str, number: int, text: str) -> str:

@@ -128,3 +128,24 @@ X + v  # from the right: 3 against 4, and neither is 1
 
 # %% broadcast_fix
 print((X + v.reshape(4, 1)).shape)  # a column of 4 stretches across the 3 columns
+
+# %% ex_shapes
+P = torch.randn(3, 4)
+Q = torch.randn(4, 5)
+R = torch.randn(3, 4)
+u = torch.randn(4)
+
+for label, result in [("P @ Q", P @ Q), ("P + R", P + R), ("P * R", P * R), ("P + u", P + u),
+                      ("P.reshape(6, 2)", P.reshape(6, 2)), ("P.reshape(-1)", P.reshape(-1))]:
+    print(f"{label:16} {tuple(result.shape)}")
+
+# %% ex_count
+images = torch.zeros(32, 3, 28, 28)   # a batch of 32 colour images, 28 × 28 pixels
+per_image = images[0].numel()
+print(f"numbers per image: {per_image}, in the batch: {images.numel()}")
+print("flattened for a linear layer:", tuple(images.reshape(32, -1).shape))
+
+# %% ex_bias_by_column
+table = torch.arange(6.0).reshape(2, 3)
+row_offsets = torch.tensor([100.0, 200.0])
+print(table + row_offsets.reshape(2, 1))

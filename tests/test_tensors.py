@@ -64,3 +64,22 @@ def test_broadcast_rules_by_hand_agree_with_torch(chapter, left, right):
 def test_broadcast_error_is_real(chapter):
     assert "must match the size of tensor b (4) at non-singleton dimension 1" in chapter.output("broadcast_error")
     assert chapter.output("broadcast_fix").strip() == "torch.Size([4, 3])"
+
+
+def test_exercise_shapes_follow_the_rules(chapter):
+    out = chapter.output("ex_shapes")
+    expected = {"P @ Q": (3, 5), "P + R": (3, 4), "P * R": (3, 4), "P + u": (3, 4),
+                "P.reshape(6, 2)": (6, 2), "P.reshape(-1)": (12,)}
+    for label, shape in expected.items():
+        assert f"{label:16} {shape}" in out
+
+
+def test_exercise_count_is_the_product_of_the_sizes(chapter):
+    assert chapter["per_image"] == 3 * 28 * 28 == 2352
+    assert "(32, 2352)" in chapter.output("ex_count")
+
+
+def test_exercise_row_offsets(chapter):
+    table = chapter["table"]
+    expected = [[v + 100 for v in table[0].tolist()], [v + 200 for v in table[1].tolist()]]
+    assert (table + chapter["row_offsets"].reshape(2, 1)).tolist() == expected
