@@ -29,3 +29,29 @@ def chapter(request) -> ChapterRun:
     """The namespace of the chapter named by the test module's ``CHAPTER``."""
     results, ns = run_module(request.module.CHAPTER)
     return ChapterRun(ns, results)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The real site, built once per test session with ``mkdocs build --strict`` (the project's cache is used)."""
+    import os
+    import subprocess
+    import sys
+
+    site = tmp_path_factory.mktemp("site")
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+        cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, f"strict build failed:\n{proc.stderr[-5000:]}"
+    return site
+
+
+def chapter_modules() -> list[str]:
+    """Every chapter module, in reading order."""
+    from snippets.__main__ import chapters
+
+    return chapters()
