@@ -1,0 +1,171 @@
+"""The built site in a real browser: Playwright driving Debian's headless Chromium.
+
+Every page must load with no console error, no failed request and no request to another
+host; its math must be rendered, its images loaded and described, and it must fit a
+390 px wide phone. Then search, the copy button and the colour-scheme toggle are used as
+a reader would use them.
+
+With CI=true these tests must run; elsewhere they skip, with the reason, when Chromium or
+Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", "--no-first-run"]
+
+
+def browser_missing() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+    if shutil.which("node") is None and False:  # playwright ships its own driver; kept for clarity
+        return "no node"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+reason = browser_missing()
+if reason and os.environ.get("CI") == "true":
+    raise RuntimeError(f"CI=true, so the browser tests must run, but: {reason}")
+pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    """Serve the built site on 127.0.0.1 at a free port."""
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every HTML page of the site, as a URL path."""
+    pages = []
+    for html in sorted(site.rglob("index.html")):
+        rel = html.parent.relative_to(site).as_posix()
+        pages.append("/" if rel == "." else f"/{rel}/")
+    return pages
+
+
+class PageVisit:
+    """Open one page and record everything that went wrong on the way."""
+
+    def __init__(self, browser, base: str, path: str, width: int = 390):
+        self.context = browser.new_context(viewport={"width": width, "height": 800})
+        self.page = self.context.new_page()
+        self.errors, self.failed, self.foreign = [], [], []
+        host = urlparse(base).netloc
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        self.page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.url} {r.status}"))
+        self.page.on("request", lambda r: urlparse(r.url).netloc not in (host, "") and not r.url.startswith("data:")
+                     and self.foreign.append(r.url))
+        self.page.goto(base + path, wait_until="networkidle")
+
+    def close(self):
+        self.context.close()
+
+
+def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_site):
+    problems = []
+    for path in site_pages(built_site):
+        visit = PageVisit(browser, server, path)
+        page = visit.page
+        page.wait_for_timeout(50)
+        raw_math = page.evaluate(
+            """() => [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex'))
+                   .map(e => e.textContent.slice(0, 60))"""
+        )
+        images = page.evaluate(
+            """() => [...document.querySelectorAll('article img')].map(i => ({src: i.getAttribute('src'),
+                   loaded: i.complete && i.naturalWidth > 0, alt: (i.getAttribute('alt') || '').trim()}))"""
+        )
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+        for kind, items in [("console error", visit.errors), ("failed request", visit.failed),
+                            ("request to another host", visit.foreign), ("unrendered math", raw_math)]:
+            problems += [f"{path}: {kind}: {item}" for item in items]
+        problems += [f"{path}: image not loaded: {i['src']}" for i in images if not i["loaded"]]
+        problems += [f"{path}: image without alt text: {i['src']}" for i in images if not i["alt"]]
+        if overflow > 0:
+            problems.append(f"{path}: {overflow}px of horizontal overflow at 390px wide")
+        visit.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_chapter_pages_have_rendered_math(browser, server, built_site):
+    visit = PageVisit(browser, server, "/tensors/", width=1200)
+    assert visit.page.locator(".arithmatex .katex").count() >= 2
+    text = visit.page.locator("article").inner_text()
+    assert "$$" not in text and "\\(" not in text
+    visit.close()
+
+
+@pytest.mark.parametrize("query,chapter", [("backpropagation", "/backpropagation/"), ("broadcasting", "/tensors/")])
+def test_search_finds_the_right_chapter(browser, server, query, chapter):
+    visit = PageVisit(browser, server, "/", width=1200)
+    page = visit.page
+    page.locator("label.md-search__icon, .md-search__input").first.click()
+    page.locator("input.md-search__input").press_sequentially(query, delay=20)  # Material listens to keys
+    first = page.locator(".md-search-result__link").first
+    first.wait_for(timeout=10000)
+    assert urlparse(first.get_attribute("href")).path.rstrip("/").endswith(chapter.rstrip("/"))
+    visit.close()
+
+
+def test_copy_button_copies_exactly_the_code(browser, server):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server + "/tensors/", wait_until="networkidle")
+    block = page.locator("article .highlight:not(.snippet-output)").first
+    code = block.locator("code").inner_text()
+    block.hover()
+    block.locator("button[data-md-type=copy]").click()
+    copied = page.evaluate("() => navigator.clipboard.readText()")
+    assert copied.strip() == code.strip() and "torch.manual_seed(0)" in copied
+    assert page.locator("article .snippet-output button[data-md-type=copy]").count() == 0  # outputs are not for pasting
+    context.close()
+
+
+def test_colour_scheme_toggle_switches_light_and_dark(browser, server):
+    visit = PageVisit(browser, server, "/tensors/", width=1200)
+    page = visit.page
+    scheme = lambda: page.evaluate("() => document.body.getAttribute('data-md-color-scheme')")  # noqa: E731
+    before = scheme()
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    page.wait_for_timeout(100)
+    after = scheme()
+    assert {before, after} == {"default", "slate"}
+    visit.close()
