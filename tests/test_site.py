@@ -1,0 +1,148 @@
+"""The site as a whole: a strict build, its links, its weight, its provenance, and its reproducibility."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+import yaml
+
+from conftest import ROOT, chapter_modules
+
+CHAPTERS = chapter_modules()
+DOCS = ROOT / "docs"
+PAGE_BUDGET_KB = 500
+
+# Files that may differ between two clean builds, and why.
+NOT_REPRODUCIBLE = {
+    "sitemap.xml.gz": "gzip stores the time it was written",
+    "build-report/index.html": "lists how long each cell took on this run",
+}
+TIMED_CHAPTERS = {"backpropagation": "measures how long a backward pass takes, on purpose"}
+
+
+class LinkCollector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.assets = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        if tag in ("script", "img") and attrs.get("src"):
+            self.assets.append(attrs["src"])
+        if tag == "link" and attrs.get("href") and attrs.get("rel") in ("stylesheet", "icon", "preload"):
+            self.assets.append(attrs["href"])
+
+
+def parse(path: Path) -> LinkCollector:
+    collector = LinkCollector()
+    collector.feed(path.read_text(encoding="utf-8"))
+    return collector
+
+
+def resolve(site: Path, page: Path, href: str) -> tuple[Path, str]:
+    url = urlparse(href)
+    base = site.resolve() if url.path.startswith("/") else page.parent  # the 404 page links from the root
+    target = (base / unquote(url.path).lstrip("/")).resolve() if url.path else page
+    if target.is_dir():
+        target = target / "index.html"
+    return target, url.fragment
+
+
+def test_every_internal_link_and_anchor_resolves(built_site):
+    broken = []
+    pages = sorted(built_site.rglob("*.html"))
+    parsed = {p.resolve(): parse(p) for p in pages}
+    for page, collector in parsed.items():
+        for href in collector.links + collector.assets:
+            url = urlparse(href)
+            if url.scheme or href.startswith(("mailto:", "//")):
+                continue
+            target, fragment = resolve(built_site, page, href)
+            if not target.exists():
+                broken.append(f"{page.relative_to(built_site.resolve())}: {href} (no file)")
+            elif fragment and target.suffix == ".html" and fragment not in parsed[target].ids:
+                broken.append(f"{page.relative_to(built_site.resolve())}: {href} (no anchor)")
+    assert not broken, "\n".join(broken[:50])
+
+
+def test_no_page_loads_anything_from_another_host(built_site):
+    foreign = []
+    for page in built_site.rglob("*.html"):
+        foreign += [f"{page.relative_to(built_site)}: {a[:80]}" for a in parse(page).assets if urlparse(a).scheme not in ("", "data")]
+        text = page.read_text(encoding="utf-8")
+        foreign += [f"{page.relative_to(built_site)}: {m}" for m in re.findall(r"@import\s+url\([^)]*https?:[^)]*\)", text)]
+    for css in built_site.rglob("*.css"):
+        foreign += [f"{css.relative_to(built_site)}: {m}" for m in re.findall(r"url\(\s*['\"]?https?://[^)]*\)", css.read_text())]
+    assert not foreign, "\n".join(foreign)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chapter_page_and_figures_stay_under_budget(built_site, name):
+    html = built_site / name / "index.html"
+    images = [resolve(built_site, html, src)[0] for src in parse(html).assets if src.endswith((".svg", ".png"))]
+    total = html.stat().st_size + sum(i.stat().st_size for i in images)
+    assert total <= PAGE_BUDGET_KB * 1024, f"{name}: {total / 1024:.0f} KB"
+
+
+def test_each_chapter_has_its_page_module_tests_lab_and_reference():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    nav = yaml.safe_dump(config["nav"])
+    reference = (DOCS / "reference.md").read_text()
+    for name in CHAPTERS:
+        page = (DOCS / f"{name}.md").read_text()
+        assert re.search(rf"^snippets: {name}$", page, re.M), f"docs/{name}.md must name snippets: {name}"
+        assert (ROOT / "tests" / f"test_{name}.py").is_file(), f"tests/test_{name}.py is missing"
+        assert f" {name}.md" in nav and f"labs/{name}.ipynb" in nav, f"{name} is missing from the nav or its lab"
+        assert f"::: snippets.{name}" in reference, f"{name} is missing from the API reference"
+
+
+def test_chapter_pages_paste_no_code_and_type_no_outputs():
+    """Code comes from snippets/ (never a python fence), and outputs from the build (never typed in)."""
+    typed = []
+    for name in CHAPTERS:
+        text = (DOCS / f"{name}.md").read_text()
+        typed += [f"docs/{name}.md: a python fence" for _ in re.findall(r"^\s*```\s*(python|py)\b", text, re.M)]
+        typed += [f"docs/{name}.md:{i}: {line.strip()}" for i, line in enumerate(text.splitlines(), 1)
+                  if re.match(r"\s*(tensor\(|torch\.Size\(|Epoch +\d+.*[Ll]oss)", line)]
+    assert not typed, "\n".join(typed)
+
+
+def rebuild(site: Path, threads: int) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_RERUN="1", OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads))
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+
+
+def differing_files(a: Path, b: Path) -> list[str]:
+    names = sorted({p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file()}
+                   | {p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file()})
+    return [n for n in names if not ((a / n).is_file() and (b / n).is_file() and filecmp.cmp(a / n, b / n, shallow=False))]
+
+
+def excused(name: str) -> bool:
+    if name in NOT_REPRODUCIBLE:
+        return True
+    # A timed chapter's own page, lab and downloads, and the search index that quotes its text.
+    return any(chapter in name for chapter in TIMED_CHAPTERS) or name == "search/search_index.json"
+
+
+def test_a_second_clean_build_with_one_thread_is_byte_identical(built_site, tmp_path):
+    """Everything runs again (no cache) with one CPU thread instead of the default; the site must not change."""
+    proc = rebuild(tmp_path / "site", threads=1)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    differ = differing_files(built_site, tmp_path / "site")
+    unexplained = [n for n in differ if not excused(n)]
+    assert not unexplained, "these files differ between two builds:\n" + "\n".join(unexplained)
