@@ -480,6 +480,22 @@ def split_value(text: str) -> tuple[str, str]:
     return text.strip(), ""
 
 
+def fresh_processes():
+    """Processes that start like a new Python, minus the wait for ``import torch``.
+
+    A fork server imports torch and matplotlib once; each page then runs in a new child forked
+    from it, before any of torch's threads exist. Under ``mkdocs serve`` the server outlives
+    rebuilds, so an edited page starts running at once.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    os.environ.setdefault("PYTHONHASHSEED", "0")  # set order in printed output stays put
+    context.set_forkserver_preload(["torch", "matplotlib.pyplot", "snippets._engine"])
+    return context
+
+
 def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
     """Run a page in a fresh process, or read it from the cache.
 
@@ -495,16 +511,15 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
         job, out = Path(tmp, "job.json"), Path(tmp, "result.json")
         job.write_text(json.dumps(page.job()))
         limit = sum(c.timeout for c in page.cells) + 30
-        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-        try:
-            proc = subprocess.run(
-                [sys.executable, "-m", "snippets._engine", str(job), str(out)],
-                cwd=PACKAGE_DIR.parent, env=env, capture_output=True, text=True, timeout=limit,
-            )
-        except subprocess.TimeoutExpired:
-            raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped") from None
-        if proc.returncode != 0 or not out.is_file():
-            raise BookError(f"{page.src}: the process running its code died:\n{proc.stderr[-2000:]}")
+        process = fresh_processes().Process(target=worker_main, args=(str(job), str(out)), daemon=True)
+        process.start()
+        process.join(limit)
+        if process.is_alive():  # a hang in C code that the per-cell alarm could not interrupt
+            process.kill()
+            process.join()
+            raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped")
+        if process.exitcode != 0 or not out.is_file():
+            raise BookError(f"{page.src}: the process running its code died (exit code {process.exitcode})")
         data = json.loads(out.read_text())
     results = [CellResult(**r) for r in data["cells"]]
     failed = [r for r in results if r.error]
@@ -553,7 +568,7 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
         if m := CELL_DIRECTIVE.match(text):
             current = m.group(1)
             return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir)
-        return html.escape(next(quotes[current], "…"))  # "…" only when execution is switched off
+        return html.escape(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
 
     return insert_stamp(rewrite(markdown, replace), seed, links)
 

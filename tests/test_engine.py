@@ -218,7 +218,7 @@ def test_output_is_escaped_and_set_apart(tmp_path):
     markdown = render_page("# Demo\n\n{{ cell make }}\n\n{{ cell total }}\n\nTotal {{ total:.2f }}.\n", page, results, 0, "")
     assert "```python\nimport torch" in markdown
     assert "```{ .text .snippet-output .no-copy }\n<script>alert(1)</script> **not bold**\n```" in markdown
-    assert "Total 3.75." in markdown and 'class="book-stamp"' in markdown
+    assert "Total 3.75." in markdown and "{ .book-stamp }" in markdown
 
     import markdown as md
 
