@@ -492,7 +492,8 @@ def fresh_processes():
     context = multiprocessing.get_context("forkserver")
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")  # set order in printed output stays put
-    context.set_forkserver_preload(["torch", "matplotlib.pyplot", "snippets._engine"])
+    # torch._dynamo is what torch.optim imports on its first step: costly, and wanted by most pages.
+    context.set_forkserver_preload(["torch", "torch._dynamo", "matplotlib.pyplot", "snippets._engine"])
     return context
 
 

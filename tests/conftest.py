@@ -36,17 +36,25 @@ ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
-    """The real site, built once per test session with ``mkdocs build --strict`` (the project's cache is used)."""
+    """The real site, built once per test run with ``mkdocs build --strict`` (the project's cache is used).
+
+    Under pytest-xdist every worker asks for it; a lock makes the first build it and the rest reuse it.
+    """
     import os
     import subprocess
     import sys
 
-    site = tmp_path_factory.mktemp("site")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-        cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=900,
-    )
-    assert proc.returncode == 0, f"strict build failed:\n{proc.stderr[-5000:]}"
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    site = shared / "site"
+    with FileLock(str(shared / "site.lock")):
+        if not (site / "index.html").is_file():
+            proc = subprocess.run(
+                [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=900,
+            )
+            assert proc.returncode == 0, f"strict build failed:\n{proc.stderr[-5000:]}"
     return site
 
 

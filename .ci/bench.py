@@ -1,0 +1,166 @@
+"""Build-speed benchmark: `make bench`. Prints a table of medians and the ratios against their targets.
+
+Measured on this machine, every number from this run:
+  cold       a build with the cache ignored (BOOK_RERUN=1): every page runs
+  warm       a build with nothing changed: every page comes from the cache
+  no-exec    a build that runs no code at all (BOOK_EXECUTE=0)
+  one-edit   a build after one cell of one chapter changed: only that page may run again
+  pages      each chapter run alone in a fresh Python (python -m snippets run NAME), summed
+  floor      no-exec + pages: what running the code and building the site cost separately
+  serve      under `mkdocs serve`, seconds from saving an edited cell to the new output being served
+  make test  wall time of the whole test suite (with --with-tests)
+
+Targets: cold / floor <= 1.2, warm / no-exec <= 1.1, serve <= 3 s for every chapter but digits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+ENV = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+
+
+def timed(command: list[str], **env) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=ROOT, env=dict(ENV, **env), capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"failed: {' '.join(command)}\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - start
+
+
+def build(site: Path, **env) -> float:
+    return timed([PYTHON, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)], **env)
+
+
+def median_of(runs: int, measure) -> float:
+    return statistics.median(measure() for _ in range(runs))
+
+
+def chapters() -> list[str]:
+    sys.path.insert(0, str(ROOT))
+    from snippets.__main__ import chapters as ordered
+
+    return ordered()
+
+
+@contextmanager
+def edited(path: Path, extra: str):
+    """Append ``extra`` to a chapter module for the duration of the block, then put it back byte for byte."""
+    original = path.read_bytes()
+    try:
+        path.write_text(original.decode() + extra)
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def rerun_pages(site: Path) -> set[str]:
+    """Pages the build report says ran (cache misses) in the last build."""
+    report = (site / "build-report" / "index.html").read_text()
+    return set(re.findall(r"<code>([\w/]+\.md)</code></td>\s*<td><code>\w+</code></td>\s*<td[^>]*>[\d.]+</td>\s*<td>miss", report))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_latency(names: list[str], timeout: float = 120.0) -> dict[str, float]:
+    """Start `mkdocs serve`, then for each chapter save an edit and time how long until it is served."""
+    port = free_port()
+    server = subprocess.Popen([PYTHON, "-m", "mkdocs", "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=ROOT, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    latency = {}
+    try:
+        wait_for(f"http://127.0.0.1:{port}/", lambda html: True, timeout=600)
+        for name in names:
+            marker = f"bench-{uuid.uuid4().hex[:8]}"
+            with edited(ROOT / "snippets" / f"{name}.py", f'\nprint("{marker}")\n'):
+                start = time.perf_counter()
+                wait_for(f"http://127.0.0.1:{port}/{name}/", lambda html: marker in html, timeout)
+                latency[name] = time.perf_counter() - start
+            wait_for(f"http://127.0.0.1:{port}/{name}/", lambda html: marker not in html, timeout)
+    finally:
+        server.terminate()
+        server.wait(30)
+    return latency
+
+
+def wait_for(url: str, ready, timeout: float) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if ready(response.read().decode()):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} was not ready after {timeout:g} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each build measurement (median reported)")
+    parser.add_argument("--with-tests", action="store_true", help="also time `make test` once")
+    parser.add_argument("--no-serve", action="store_true", help="skip the mkdocs serve measurement")
+    args = parser.parse_args()
+
+    names = chapters()
+    with tempfile.TemporaryDirectory() as tmp:
+        site = Path(tmp) / "site"
+        build(site)  # make sure the cache is complete before measuring warm builds
+        rows = {
+            "cold": median_of(args.runs, lambda: build(site, BOOK_RERUN="1")),
+            "warm": median_of(args.runs, lambda: build(site)),
+            "no-exec": median_of(args.runs, lambda: build(site, BOOK_EXECUTE="0")),
+        }
+        edits, reran = [], set()
+        for k in range(args.runs):
+            with edited(ROOT / "snippets" / "tensors.py", f"\n# benchmark edit {k} {uuid.uuid4().hex}\n"):
+                edits.append(build(site))
+                reran = rerun_pages(site)
+        rows["one-edit"] = statistics.median(edits)
+        build(site)  # back to the committed state in the cache
+        page_times = {n: median_of(args.runs, lambda n=n: timed([PYTHON, "-m", "snippets", "run", n])) for n in names}
+        rows["pages"] = sum(page_times.values())
+        rows["floor"] = rows["no-exec"] + rows["pages"]
+    latency = {} if args.no_serve else serve_latency([n for n in names if n != "digits"])
+    if args.with_tests:
+        rows["make test"] = timed(["make", "test"])
+
+    print(f"\nBuild benchmark: medians of {args.runs} runs on {os.cpu_count()} CPUs\n")
+    print(f"| {'measurement':<28} | {'seconds':>8} |\n|{'-' * 30}|{'-' * 10}:|")
+    for key, seconds in rows.items():
+        print(f"| {key:<28} | {seconds:8.2f} |")
+    for name, seconds in page_times.items():
+        print(f"| {'  page alone: ' + name:<28} | {seconds:8.2f} |")
+    for name, seconds in latency.items():
+        print(f"| {'  serve edit: ' + name:<28} | {seconds:8.2f} |")
+    checks = [
+        ("cold / floor", rows["cold"] / rows["floor"], 1.2),
+        ("warm / no-exec", rows["warm"] / rows["no-exec"], 1.1),
+    ] + ([("slowest serve edit (s)", max(latency.values()), 3.0)] if latency else [])
+    print(f"\n| {'ratio':<24} | {'value':>6} | {'target':>6} | met |\n|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|-----|")
+    for label, value, target in checks:
+        print(f"| {label:<24} | {value:6.2f} | {target:6.2f} | {'yes' if value <= target else 'NO':<3} |")
+    print(f"\none-edit rebuild re-ran: {', '.join(sorted(reran)) or 'nothing'} (expected: tensors.md only)")
+
+
+if __name__ == "__main__":
+    main()
