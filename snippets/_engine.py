@@ -53,7 +53,6 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
-ENGINE_VERSION = "1"  # bump to invalidate every cache entry
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_TIMEOUT = 60.0
 FIGURE_DIR = "assets/figures"
@@ -428,8 +427,10 @@ class Page:
         return {"cells": [dataclasses.asdict(c) for c in self.cells], "values": self.values}
 
     def cache_key(self) -> str:
+        """Everything that can change what the page shows: its code and quoted values, the versions, this engine."""
         env = environment()
-        text = json.dumps([ENGINE_VERSION, env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
+        engine = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+        text = json.dumps([engine, env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
