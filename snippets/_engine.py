@@ -58,7 +58,7 @@ FIGURE_DIR = "assets/figures"
 SVG_SALT = "neural-networks-book"
 # What the code a reader sees may import: the standard library plus these.
 ALLOWED_IMPORTS = {"torch", "matplotlib", "sklearn"}
-CELL_OPTIONS = {"raises", "timeout", "nonfinite"}
+CELL_OPTIONS = {"raises", "timeout", "nonfinite", "varies"}
 NONFINITE = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w])", re.IGNORECASE)
 
 
@@ -80,6 +80,7 @@ class Cell:
     raises: str | None = None  # the exception the cell must raise, by class name
     timeout: float = DEFAULT_TIMEOUT
     nonfinite: bool = False  # may print nan/inf on purpose
+    varies: bool = False  # prints measurements (timings) that differ from run to run, on purpose
 
 
 CELL_MARK = re.compile(r"^# %%[ \t]*(.*)$")
@@ -147,7 +148,7 @@ def apply_header(cell: Cell, header: str, where: str) -> None:
         elif key == "timeout":
             cell.timeout = float(value)
         else:
-            cell.nonfinite = value in ("", "ok", "true")
+            setattr(cell, key, value in ("", "ok", "true"))
 
 
 def check_preamble(text: str, path: str) -> None:
@@ -643,7 +644,7 @@ def companion_notebook(page: Page, title: str, results: list[CellResult]) -> str
         result = by_name.get(cell.name)
         cells.append({
             "cell_type": "code", "execution_count": None, "id": cell.name.replace("_", "-"),
-            "metadata": {"tags": ["raises-exception"]} if cell.raises else {},
+            "metadata": {"tags": [tag for tag, on in (("raises-exception", cell.raises), ("varies", cell.varies)) if on]},
             "source": _lines(cell.code), "outputs": _outputs(cell, result) if result else [],
         })
     notebook = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -25,12 +26,17 @@ def stdout_of(cell: dict) -> str:
     return text + "".join(errors)
 
 
+def varies(cell: dict) -> bool:
+    """A cell that prints measurements (timings) on purpose: its numbers differ from run to run."""
+    return "varies" in cell["metadata"].get("tags", [])
+
+
 def figures_of(cell: dict) -> int:
     return sum(1 for o in cell["outputs"] if o["output_type"] == "display_data")
 
 
 @pytest.mark.parametrize("name", CHAPTERS)
-def test_notebook_runs_in_a_fresh_kernel_and_prints_what_the_page_shows(built_site, tmp_path, name):
+def test_notebook_runs_in_a_fresh_kernel_and_prints_what_the_page_shows(built_site, tmp_path, monkeypatch, name):
     import nbclient
     import nbformat
 
@@ -39,6 +45,7 @@ def test_notebook_runs_in_a_fresh_kernel_and_prints_what_the_page_shows(built_si
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs = []
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel draws inline, as in Jupyter
     client = nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=False,
                                      resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
@@ -46,7 +53,8 @@ def test_notebook_runs_in_a_fresh_kernel_and_prints_what_the_page_shows(built_si
     fresh = [c for c in notebook.cells if c.cell_type == "code"]
     assert len(code) == len(fresh) > 0
     for page_cell, run_cell in zip(code, fresh):
-        assert stdout_of(run_cell) == stdout_of(page_cell), f"cell {page_cell['id']} of {name}"
+        if not varies(page_cell):
+            assert stdout_of(run_cell) == stdout_of(page_cell), f"cell {page_cell['id']} of {name}"
         assert figures_of(run_cell) == figures_of(page_cell), f"cell {page_cell['id']} of {name}"
 
 
@@ -58,8 +66,9 @@ def test_script_runs_alone_in_an_empty_folder(built_site, tmp_path, name):
     proc = subprocess.run([sys.executable, script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     built = json.loads((built_site / "downloads" / f"{name}.ipynb").read_text())
-    expected = "".join(stdout_of(c) for c in built["cells"] if c["cell_type"] == "code")
-    assert proc.stdout == expected
+    code = [c for c in built["cells"] if c["cell_type"] == "code"]
+    expected = "".join(r"[\s\S]*?" if varies(c) else re.escape(stdout_of(c)) for c in code)
+    assert re.fullmatch(expected, proc.stdout), "the script printed something other than the page"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -1,0 +1,496 @@
+"""Chapter: An autograd engine from scratch.
+
+A scalar ``Value`` that records how it was computed and sends gradients back through that
+record in topological order, compatible with Andrej Karpathy's micrograd; a small neural
+network library on top of it; and a check of both against PyTorch.
+
+Each ``# %% name`` cell is shown on the page docs/autograd_engine.md, with what it printed.
+"""
+
+# %% value_class
+import math
+import random
+
+import matplotlib.pyplot as plt
+import torch
+
+random.seed(0)
+torch.manual_seed(0)
+
+
+class Value:
+    """A scalar that remembers how it was computed, so that it can pass gradients back.
+
+    Args:
+        data: the number this Value holds.
+        _children: the Values it was computed from (set by the operations).
+        _op: the name of the operation that made it, for display.
+        label: an optional name, for display.
+    """
+
+    def __init__(self, data, _children=(), _op="", label=""):
+        self.data = data
+        self.grad = 0.0                  # d(output)/d(self), filled in by backward()
+        self._backward = lambda: None    # passes out.grad on to the children
+        self._prev = tuple(_children)    # the inputs, in order (micrograd keeps a set)
+        self._op = _op
+        self.label = label
+
+    def __add__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other), "+")
+
+        def _backward():                 # add: both inputs get the upstream gradient
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def __mul__(self, other):
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other), "*")
+
+        def _backward():                 # multiply: each input gets upstream × the other
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+        out._backward = _backward
+        return out
+
+    def __pow__(self, k):
+        assert isinstance(k, (int, float)), "only powers by an int or a float"
+        out = Value(self.data ** k, (self,), f"**{k}")
+
+        def _backward():                 # d(x^k)/dx = k x^(k-1)
+            self.grad += k * self.data ** (k - 1) * out.grad
+        out._backward = _backward
+        return out
+
+    def relu(self):
+        """max(0, x): a max gate against zero."""
+        out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+
+        def _backward():
+            self.grad += (out.data > 0) * out.grad
+        out._backward = _backward
+        return out
+
+    def tanh(self):
+        """The hyperbolic tangent; its derivative is 1 - tanh²."""
+        out = Value(math.tanh(self.data), (self,), "tanh")
+
+        def _backward():
+            self.grad += (1 - out.data ** 2) * out.grad
+        out._backward = _backward
+        return out
+
+    def exp(self):
+        """e to the power x; its derivative is itself."""
+        out = Value(math.exp(self.data), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+        out._backward = _backward
+        return out
+
+    def _topo(self):
+        """Every Value this one depends on, each listed after all of its inputs."""
+        order, visited = [], set()
+
+        def build(v):
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build(child)
+                order.append(v)
+        build(self)
+        return order
+
+    def backward(self):
+        """Fill in ``.grad`` of every Value this one depends on, by the chain rule."""
+        self.grad = 1.0                  # d(self)/d(self)
+        for v in reversed(self._topo()):   # from the output back to the inputs
+            v._backward()
+
+    def zero_grad(self):
+        """Set ``.grad`` back to 0 on this Value and everything it depends on."""
+        for v in self._topo():
+            v.grad = 0.0
+
+    # Everything else is built from the operations above.
+    def __neg__(self): return self * -1
+    def __radd__(self, other): return self + other
+    def __sub__(self, other): return self + (-other)
+    def __rsub__(self, other): return other + (-self)
+    def __rmul__(self, other): return self * other
+    def __truediv__(self, other): return self * other ** -1
+    def __rtruediv__(self, other): return other * self ** -1
+    def __repr__(self): return f"Value(data={self.data}, grad={self.grad})"
+
+# %% first_expression
+x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+q = x + y
+f = q * z
+f.backward()
+print(f)
+for v in (x, y, z):
+    print(f"df/d{v.label} = {v.grad}")
+
+# %% neuron_engine
+# The neuron from the Backpropagation chapter, now built from Values.
+x1, x2 = Value(2.0, label="x1"), Value(-1.0, label="x2")      # inputs
+w1, w2 = Value(0.5, label="w1"), Value(-1.5, label="w2")      # weights
+bias = Value(0.5, label="bias")
+target = 1.0
+
+p1 = w1 * x1; p1.label = "p1"
+p2 = w2 * x2; p2.label = "p2"
+s = p1 + p2; s.label = "s"
+zn = s + bias; zn.label = "z"
+act = zn.relu(); act.label = "a"
+err = act - target; err.label = "err"
+neuron_loss = err ** 2; neuron_loss.label = "loss"
+neuron_loss.backward()
+
+print(f"{'node':6} {'op':5} {'value':>6} {'grad':>6}")
+for v in neuron_loss._topo():
+    print(f"{v.label or 'const':6} {v._op or 'leaf':5} {v.data:6.2f} {v.grad:6.2f}")
+
+# %% value_graph_figure
+def draw_value_graph(root, title):
+    """Draw the graph of Values behind ``root``, inputs on the left, with data and gradients.
+
+    Args:
+        root: the output Value; the graph is found by walking ``_prev``.
+        title: the figure title.
+    """
+    nodes = root._topo()                     # every Value, found by walking _prev
+    edges = [(child, v) for v in nodes for child in v._prev]
+    depth = {root: 0}
+    for v in reversed(nodes):                # longest path to the output
+        for child in v._prev:
+            depth[child] = max(depth.get(child, 0), depth[v] + 1)
+    columns = {}
+    for v in reversed(nodes):
+        columns.setdefault(depth[v], []).append(v)
+    width, y = max(columns), {}
+    for d in sorted(columns):                # sit each node near the nodes it feeds
+        users = {v: [p for c, p in edges if c is v] for v in columns[d]}
+        ordered = sorted(columns[d], key=lambda v: -sum(y[p] for p in users[v]) / max(1, len(users[v])))
+        for row, v in enumerate(ordered):
+            y[v] = (len(ordered) - 1) / 2 - row
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    boxes = {}
+    for v in nodes:
+        name = v.label or "const"
+        text = f"{name}  [{v._op}]" if v._op else name
+        boxes[v] = ax.text(width - depth[v], y[v], f"{text}\ndata {v.data:g}\ngrad {v.grad:g}",
+                           ha="center", va="center", fontsize=7.5,
+                           bbox=dict(boxstyle="round,pad=0.4", facecolor="#fff3e0", edgecolor="#e65100"))
+    for child, parent in edges:
+        ax.annotate("", xy=(0, 0.5), xycoords=boxes[parent], xytext=(1, 0.5), textcoords=boxes[child],
+                    arrowprops=dict(arrowstyle="-|>", color="0.45", shrinkA=5, shrinkB=5))
+    rows = max(len(c) for c in columns.values())
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(-rows / 2, rows / 2)
+    ax.axis("off")
+    ax.set_title(title)
+
+
+draw_value_graph(neuron_loss, "The neuron as a graph of Values (walked through _prev), after loss.backward()")
+plt.show()
+
+# %% seed_expression
+a = Value(-4.0)
+b = Value(2.0)
+c = a + b
+d = a * b + b**3
+c += c + 1
+c += 1 + c + (-a)
+d += d * 2 + (b + a).relu()
+d += 3 * d + (b - a).relu()
+e = c - d
+f = e**2
+g = f / 2.0
+g += 10.0 / f
+print(f"g     = {g.data:.4f}")
+g.backward()
+print(f"dg/da = {a.grad:.4f}")
+print(f"dg/db = {b.grad:.4f}")
+
+# %% seed_expression_torch
+at = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+bt = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+ct = at + bt
+dt = at * bt + bt**3
+ct = ct + ct + 1
+ct = ct + 1 + ct + (-at)
+dt = dt + dt * 2 + (bt + at).relu()
+dt = dt + 3 * dt + (bt - at).relu()
+et = ct - dt
+ft = et**2
+gt = ft / 2.0
+gt = gt + 10.0 / ft
+gt.backward()
+print(f"torch: g = {gt.item():.4f}, dg/da = {at.grad.item():.4f}, dg/db = {bt.grad.item():.4f}")
+engine_vs_torch = max(abs(g.data - gt.item()), abs(a.grad - at.grad.item()), abs(b.grad - bt.grad.item()))
+print(f"largest difference from our engine: {engine_vs_torch:.1e}")
+
+published = {"g": 24.7041, "dg/da": 138.8338, "dg/db": 645.5773}   # as printed in micrograd's README
+ours_4dp = {"g": round(g.data, 4), "dg/da": round(a.grad, 4), "dg/db": round(b.grad, 4)}
+print(f"same four decimals as the published example: {ours_4dp == published}")
+
+# %% backward_twice
+u = Value(3.0, label="u")
+v2 = u * 2; v2.label = "v"
+w3 = v2 * 3; w3.label = "w"              # w = 3 · (2u): dw/du = 6
+w3.backward()
+first = {n.label: n.grad for n in (w3, v2, u)}
+w3.backward()                            # again, without zeroing
+print(f"{'node':5} {'after one backward()':>21} {'after two':>10}")
+for n in (w3, v2, u):
+    print(f"{n.label:5} {first[n.label]:21.1f} {n.grad:10.1f}")
+
+a_first, b_first = a.grad, b.grad
+g.backward()                             # the seed expression, a second time
+print(f"seed expression: dg/da went from {a_first:.4f} to {a.grad:.4f}, twice would be {2 * a_first:.4f}")
+
+# %% torch_backward_twice raises=RuntimeError
+ut = torch.tensor(3.0, requires_grad=True)
+wt = (ut * 2) * 3
+wt.backward()
+wt.backward()                            # the graph's saved values were freed by the first call
+
+# %% torch_retain_graph
+ut = torch.tensor(3.0, requires_grad=True)
+wt = (ut * 2) * 3
+wt.backward(retain_graph=True)
+once = ut.grad.item()
+wt.backward()
+print(f"after one backward(): {once}")
+print(f"after two:            {ut.grad.item()}   (ratio {ut.grad.item() / once})")
+
+# %% zero_grad_fix
+w3.zero_grad()                           # every node of the graph back to 0
+w3.backward()
+print(f"dw/du = {u.grad}; same as after the first backward(): {u.grad == first['u']}")
+g.zero_grad()
+g.backward()
+print(f"dg/da = {a.grad:.4f}, dg/db = {b.grad:.4f}; same as after the first: {(a.grad, b.grad) == (a_first, b_first)}")
+
+# %% nn_library
+class Module:
+    """Anything with parameters: it can list them and zero their gradients."""
+
+    def zero_grad(self):
+        """Set every parameter's gradient to 0 before the next backward pass."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def parameters(self):
+        """The Values that training may change."""
+        return []
+
+
+class Neuron(Module):
+    """One neuron: a weighted sum of its inputs plus a bias, then a ReLU unless ``nonlin`` is False."""
+
+    def __init__(self, nin, nonlin=True):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(0.0)
+        self.nonlin = nonlin
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.relu() if self.nonlin else act
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same ``nin`` inputs."""
+
+    def __init__(self, nin, nout, **kwargs):
+        self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+
+    def __call__(self, x):
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def parameters(self):
+        return [p for n in self.neurons for p in n.parameters()]
+
+
+class MLP(Module):
+    """Layers in a row; every layer but the last has a ReLU. ``MLP(2, [8, 1])``: 2 inputs, 8 hidden, 1 output."""
+
+    def __init__(self, nin, nouts):
+        sizes = [nin] + nouts
+        self.layers = [Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
+# %% xor_data
+def make_xor(n, noise):
+    """``n`` points ``[x1, x2]`` in four clouds around the corners (±1, ±1), labelled like XOR.
+
+    The label is +1 where x1 and x2 have the same sign and -1 where they differ, so no
+    straight line can separate the two classes.
+    """
+    points, labels = [], []
+    for i in range(n):
+        cx, cy = [(-1, -1), (-1, 1), (1, -1), (1, 1)][i % 4]
+        points.append([cx + random.gauss(0, noise), cy + random.gauss(0, noise)])
+        labels.append(1 if cx * cy > 0 else -1)
+    return points, labels
+
+
+X, Y = make_xor(32, noise=0.4)
+model = MLP(2, [8, 1])
+initial = [p.data for p in model.parameters()]     # kept for the torch check below
+print(f"{len(X)} points, {Y.count(1)} labelled +1 and {Y.count(-1)} labelled -1")
+n_model_params = len(model.parameters())          # 8 × (2 + 1) + (8 + 1)
+print(f"MLP(2, [8, 1]) has {n_model_params} parameters")
+
+# %% train_engine
+def hinge_loss(scores, labels):
+    """Mean of max(0, 1 - y·score): zero once a point is on its side with a margin of 1."""
+    return sum((1 - yi * si).relu() for yi, si in zip(labels, scores)) / len(labels)
+
+
+lr = 0.2
+losses, accuracies = [], []
+print(f"{'step':>4} {'loss':>7} {'accuracy':>9}")
+for step in range(40):
+    scores = [model(point) for point in X]         # forward
+    loss = hinge_loss(scores, Y)
+    model.zero_grad()                              # backward
+    loss.backward()
+    for p in model.parameters():                   # update
+        p.data -= lr * p.grad
+    losses.append(loss.data)
+    accuracies.append(sum((si.data > 0) == (yi > 0) for yi, si in zip(Y, scores)) / len(Y))
+    if step % 5 == 0 or step == 39:
+        print(f"{step:4d} {loss.data:7.4f} {accuracies[-1]:9.0%}")
+assert all(math.isfinite(l) for l in losses) and losses[-1] < losses[0]
+
+# %% decision_boundary
+xs = [-2.2 + 4.4 * i / 29 for i in range(30)]
+ys = [-2.2 + 4.4 * j / 29 for j in range(30)]
+grid = [[model([gx, gy]).data for gx in xs] for gy in ys]     # the engine's score at each grid point
+
+fig, ax = plt.subplots(figsize=(6.4, 4.8))
+ax.contourf(xs, ys, grid, levels=[min(map(min, grid)), 0, max(map(max, grid))], colors=["#fde0dd", "#deebf7"])
+ax.contour(xs, ys, grid, levels=[0], colors="0.3", linewidths=1)
+for label, color, marker, name in [(1, "#2171b5", "o", "label +1"), (-1, "#cb181d", "s", "label -1")]:
+    ax.scatter([p[0] for p, l in zip(X, Y) if l == label], [p[1] for p, l in zip(X, Y) if l == label],
+               c=color, marker=marker, edgecolors="white", label=name)
+ax.set_xlabel("$x_1$")
+ax.set_ylabel("$x_2$")
+ax.set_title("XOR, as learned by the Value-based MLP (blue: score > 0)")
+ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+plt.show()
+
+# %% torch_twin
+# The same network as float64 tensors, starting from the engine's initial numbers.
+# The parameters come neuron by neuron, [w_1, ..., w_nin, b], so each layer is an (nout, nin + 1) block.
+layers, start = [], 0
+for layer in model.layers:
+    nout, nin = len(layer.neurons), len(layer.neurons[0].w)
+    block = torch.tensor(initial[start:start + nout * (nin + 1)], dtype=torch.float64).reshape(nout, nin + 1)
+    start += nout * (nin + 1)
+    layers.append((block[:, :nin].clone().requires_grad_(), block[:, nin].clone().requires_grad_(),
+                   layer.neurons[0].nonlin))
+Xt = torch.tensor(X, dtype=torch.float64)
+Yt = torch.tensor(Y, dtype=torch.float64)
+
+torch_losses = []
+for step in range(40):
+    h = Xt
+    for W, bvec, nonlin in layers:
+        h = h @ W.T + bvec
+        h = torch.relu(h) if nonlin else h
+    loss_t = torch.relu(1 - Yt * h.squeeze(1)).mean()
+    for W, bvec, _ in layers:
+        W.grad, bvec.grad = None, None
+    loss_t.backward()
+    with torch.no_grad():
+        for W, bvec, _ in layers:
+            W -= lr * W.grad
+            bvec -= lr * bvec.grad
+    torch_losses.append(loss_t.item())
+
+loss_gap = max(abs(l1 - l2) for l1, l2 in zip(losses, torch_losses))
+ours = [p.data for p in model.parameters()]
+theirs = [v for W, bvec, _ in layers for row_w, bi in zip(W.tolist(), bvec.tolist()) for v in row_w + [bi]]
+weight_gap = max(abs(o - t) for o, t in zip(ours, theirs))
+print(f"torch, same start, same 40 steps: final loss {torch_losses[-1]:.4f} (ours {losses[-1]:.4f})")
+print(f"largest loss difference over the 40 steps: {loss_gap:.1e}")
+print(f"largest difference in the final {n_model_params} parameters: {weight_gap:.1e}")
+
+# %% ex_reuse
+r = Value(3.0)
+out = r * r + r             # r is used three times
+out.backward()
+reuse_grad = r.grad
+print(f"d(r² + r)/dr at r = 3: {reuse_grad}")
+
+# %% ex_sigmoid
+def sigmoid(self):
+    """1 / (1 + e^-x) as a single operation; its local gradient is s (1 - s)."""
+    s = 1 / (1 + math.exp(-self.data))
+    out = Value(s, (self,), "sigmoid")
+
+    def _backward():
+        self.grad += s * (1 - s) * out.grad
+    out._backward = _backward
+    return out
+
+
+Value.sigmoid = sigmoid                   # give every Value the new method
+
+v_one = Value(0.7)
+v_one.sigmoid().backward()
+v_many = Value(0.7)
+(1 / (1 + (-v_many).exp())).backward()    # the same function from five existing operations
+v_torch = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+torch.sigmoid(v_torch).backward()
+print(f"one operation:   {v_one.grad:.10f}")
+print(f"five operations: {v_many.grad:.10f}")
+print(f"torch:           {v_torch.grad.item():.10f}")
+
+# %% ex_wrong_order
+def backward_breadth_first(root):
+    """A broken backward(): nodes in breadth-first order from the output, not topological order."""
+    root.grad = 1.0
+    queue, seen = [root], {root}
+    while queue:
+        v = queue.pop(0)
+        v._backward()
+        for child in v._prev:
+            if child not in seen:
+                seen.add(child)
+                queue.append(child)
+
+
+def diamond():
+    """top = m + 3m with m = 2k, so d top / dk = 8: m is used twice, once directly."""
+    k = Value(1.0)
+    m = k * 2
+    top = m + m * 3
+    return k, top
+
+
+k_bfs, top_bfs = diamond()
+backward_breadth_first(top_bfs)
+k_topo, top_topo = diamond()
+top_topo.backward()
+print(f"breadth-first order: dtop/dk = {k_bfs.grad}")
+print(f"topological order:   dtop/dk = {k_topo.grad}")

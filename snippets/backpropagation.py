@@ -1,0 +1,374 @@
+"""Chapter: Backpropagation, by hand and by machine.
+
+Why one backward pass beats one forward pass per parameter, the chain rule on a computation
+graph, local gradient times upstream gradient, a two-layer network differentiated by hand in
+matrix form, and the graph autograd records, drawn from the real objects.
+
+Each ``# %% name`` cell is shown on the page docs/backpropagation.md, with what it printed.
+"""
+
+# %% network
+import math
+import time
+
+import matplotlib.pyplot as plt
+import torch
+from torch import nn
+
+torch.manual_seed(0)
+
+# The classic MNIST-sized network: 784 pixels in, 128 hidden units, 10 digit scores out.
+model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+for name, p in model.named_parameters():
+    print(f"{name:9} shape {str(tuple(p.shape)):11} {p.numel():>7,} numbers")
+n_params = sum(p.numel() for p in model.parameters())
+print(f"total                           {n_params:>7,} parameters")
+
+# %% cost_of_finite_differences varies
+images = torch.rand(64, 784)               # a batch of 64 stand-in images
+labels = torch.randint(0, 10, (64,))
+loss_fn = nn.CrossEntropyLoss()
+
+
+def fastest(fn, repeats):
+    """The fastest of ``repeats`` timed calls to ``fn``, in seconds (slower runs are other programs' noise)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def forward_only():
+    """One forward pass to the loss, without recording a graph."""
+    with torch.no_grad():
+        return loss_fn(model(images), labels).item()
+
+
+def forward_and_backward():
+    """One forward pass and one backward pass: every parameter's gradient at once."""
+    model.zero_grad()
+    loss_fn(model(images), labels).backward()
+
+
+def two_sig(x):
+    """``x`` rounded to two significant figures, as text: 0.35, 55, 31,000."""
+    rounded = round(x, 1 - math.floor(math.log10(abs(x))))
+    return f"{rounded:,.{max(0, 1 - math.floor(math.log10(abs(rounded))))}f}"
+
+
+threads = torch.get_num_threads()
+torch.set_num_threads(1)                   # time on one core: threads fighting for a busy CPU add noise
+forward_only(), forward_and_backward()     # warm up once before timing
+t_forward = fastest(forward_only, 30)
+t_backprop = fastest(forward_and_backward, 30)
+
+# The naive way: nudge one parameter by eps, run the forward pass again, see how the loss moved.
+eps = 1e-3
+params = list(model.parameters())
+picks = torch.randint(0, len(params), (200,)).tolist()
+sample = [(k, int(torch.randint(0, params[k].numel(), ()))) for k in picks]
+base = forward_only()
+estimates, per_parameter = [], []
+for k, i in sample:
+    flat = params[k].view(-1)
+    start = time.perf_counter()
+    with torch.no_grad():
+        old = flat[i].item()
+        flat[i] = old + eps                  # nudge one parameter
+        estimates.append((forward_only() - base) / eps)
+        flat[i] = old                        # and put it back exactly
+    per_parameter.append(time.perf_counter() - start)
+t_nudge = min(per_parameter)        # each time is the fastest of several tries, as above
+t_all = t_nudge * n_params          # generous to the naive way: every nudge as fast as the fastest
+torch.set_num_threads(threads)
+
+t_all_text = two_sig(t_all)
+ratio_text = two_sig(t_all / t_backprop)
+print(f"{'method':42} {'time':>11}   gradients")
+print(f"{'one forward pass (batch of 64)':42} {two_sig(t_forward * 1e3):>8} ms   none")
+print(f"{'backprop: one forward + one backward pass':42} {two_sig(t_backprop * 1e3):>8} ms   {n_params:,}")
+print(f"{'finite differences: one nudged parameter':42} {two_sig(t_nudge * 1e3):>8} ms   1")
+print(f"{'finite differences: all (extrapolated)':42} {t_all_text:>8} s    {n_params:,}")
+print(f"backpropagation is about {ratio_text} times faster")
+
+# %% chain_rule_forward
+x, y, z = -2.0, 5.0, -4.0
+q = x + y          # the first node adds
+f = q * z          # the second multiplies
+print(f"q = x + y = {q}")
+print(f"f = q * z = {f}")
+
+# %% chain_rule_by_hand
+# Local derivatives: each node only knows its own operation.
+df_dq = z          # f = q * z, so df/dq = z
+df_dz = q          # ... and df/dz = q
+dq_dx = 1.0        # q = x + y, so dq/dx = 1
+dq_dy = 1.0        # ... and dq/dy = 1
+
+# The chain rule multiplies them along the path from f back to each input.
+df_dx = df_dq * dq_dx
+df_dy = df_dq * dq_dy
+print(f"df/dz = q = {df_dz}")
+print(f"df/dq = z = {df_dq}")
+print(f"df/dx = df/dq * dq/dx = {df_dq} * {dq_dx} = {df_dx}")
+print(f"df/dy = df/dq * dq/dy = {df_dq} * {dq_dy} = {df_dy}")
+
+# %% chain_rule_autograd
+xt = torch.tensor(x, requires_grad=True)
+yt = torch.tensor(y, requires_grad=True)
+zt = torch.tensor(z, requires_grad=True)
+ft = (xt + yt) * zt
+ft.backward()
+print(f"f = {ft.item()}")
+print(f"autograd: df/dx = {xt.grad.item()}, df/dy = {yt.grad.item()}, df/dz = {zt.grad.item()}")
+print("by hand: ", (df_dx, df_dy, df_dz))
+
+# %% square_of_line
+w = torch.tensor(3.0, requires_grad=True)
+b = torch.tensor(1.0, requires_grad=True)
+x_in = 2.0                       # the input is data: no gradient needed
+
+u = w * x_in + b                 # u = 7
+L = u ** 2                       # L = 49
+L.backward()
+
+dL_du = 2 * u.item()             # by hand: L = u², so dL/du = 2u
+dL_dw = dL_du * x_in             #          u = w·x + b, so du/dw = x
+dL_db = dL_du * 1.0              #          ... and du/db = 1
+print(f"u = {u.item()}, L = {L.item()}")
+print(f"dL/dw: by hand {dL_dw}, autograd {w.grad.item()}")
+print(f"dL/db: by hand {dL_db}, autograd {b.grad.item()}")
+
+# %% neuron_forward
+# One neuron with a ReLU, and a squared loss against a target.
+x1, x2 = 2.0, -1.0        # inputs
+w1, w2 = 0.5, -1.5        # weights
+bias = 0.5
+target = 1.0
+
+p1 = w1 * x1              # multiply
+p2 = w2 * x2              # multiply
+s = p1 + p2               # add
+zn = s + bias             # add: the neuron's pre-activation
+act = max(zn, 0.0)        # ReLU: a max gate
+err = act - target        # subtract
+loss = err ** 2           # square
+values = {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "bias": bias, "target": target,
+          "p1": p1, "p2": p2, "s": s, "z": zn, "a": act, "err": err, "loss": loss}
+print(f"z = {zn}, a = relu(z) = {act}, loss = (a - target)² = {loss}")
+
+# %% neuron_backward
+# Each edge: (node, one of its inputs, local gradient d node / d input), from the loss backwards.
+edges = [
+    ("loss", "err", 2 * err),                 # loss = err²
+    ("err", "a", 1.0),                        # err = a - target
+    ("err", "target", -1.0),
+    ("a", "z", 1.0 if zn > 0 else 0.0),       # a = max(z, 0)
+    ("z", "s", 1.0),                          # z = s + bias
+    ("z", "bias", 1.0),
+    ("s", "p1", 1.0),                         # s = p1 + p2
+    ("s", "p2", 1.0),
+    ("p1", "w1", x1),                         # p1 = w1 * x1
+    ("p1", "x1", w1),
+    ("p2", "w2", x2),                         # p2 = w2 * x2
+    ("p2", "x2", w2),
+]
+grads = {name: 0.0 for name in values}
+grads["loss"] = 1.0                           # dloss/dloss
+print(f"{'node':6} {'receives':>9}   {'× local':>8}   {'= passes to':14}")
+for node, child, local in edges:
+    passed = grads[node] * local
+    grads[child] += passed                    # += : a node used twice collects from both uses
+    print(f"{node:6} {grads[node]:9.2f}   × {local:6.2f}   = {passed:6.2f} to {child}")
+
+# %% neuron_table
+print(f"{'node':7} {'value':>7} {'dloss/dnode':>12}")
+for name in values:
+    print(f"{name:7} {values[name]:7.2f} {grads[name]:12.2f}")
+
+# %% neuron_autograd
+leaf = {name: torch.tensor(values[name], requires_grad=True)
+        for name in ["x1", "x2", "w1", "w2", "bias", "target"]}
+inner = {}
+inner["p1"] = leaf["w1"] * leaf["x1"]
+inner["p2"] = leaf["w2"] * leaf["x2"]
+inner["s"] = inner["p1"] + inner["p2"]
+inner["z"] = inner["s"] + leaf["bias"]
+inner["a"] = torch.relu(inner["z"])
+inner["err"] = inner["a"] - leaf["target"]
+inner["loss"] = inner["err"] ** 2
+for t in inner.values():
+    t.retain_grad()               # keep gradients of intermediate nodes too, to compare
+inner["loss"].backward()
+
+every = {**leaf, **inner}
+worst = max(abs(every[name].grad.item() - grads[name]) for name in values)
+print(f"largest difference between the hand-made table and autograd: {worst}")
+
+# %% graph_figure
+def walk_graph(root):
+    """Collect the nodes and edges autograd recorded behind ``root`` (a ``grad_fn``).
+
+    Args:
+        root: the ``grad_fn`` of the output tensor.
+
+    Returns:
+        ``(nodes, edges)``: the nodes in the order they were found, and ``(child, parent)``
+        pairs, where the child's output feeds the parent.
+    """
+    nodes, edges, stack = [root], [], [root]
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:     # an input that needs no gradient
+                continue
+            edges.append((child, node))
+            if child not in nodes:
+                nodes.append(child)
+                stack.append(child)
+    return nodes, edges
+
+
+def draw_graph(labels, edges, title):
+    """Draw a graph left to right: inputs on the left, the output on the right.
+
+    Args:
+        labels: a dict from node to the text of its box.
+        edges: ``(child, parent)`` pairs: the child's output feeds the parent.
+        title: the figure title.
+    """
+    parents = {node: [p for c, p in edges if c is node] for node in labels}
+    depth = {}
+
+    def distance(node):       # the longest path from the node to the output
+        if node not in depth:
+            depth[node] = max((distance(p) + 1 for p in parents[node]), default=0)
+        return depth[node]
+
+    columns = {}
+    for node in labels:
+        columns.setdefault(distance(node), []).append(node)
+    width, y = max(columns), {}
+    for d in sorted(columns):  # from the output leftwards: sit each node near its consumers
+        nodes = sorted(columns[d], key=lambda n: -sum(y[p] for p in parents[n]) / max(1, len(parents[n])))
+        for row, node in enumerate(nodes):
+            y[node] = (len(nodes) - 1) / 2 - row
+    fig, ax = plt.subplots(figsize=(9, 4.2))
+    boxes = {node: ax.text(width - depth[node], y[node], text, ha="center", va="center", fontsize=7.5,
+                           bbox=dict(boxstyle="round,pad=0.4", facecolor="#e8eaf6", edgecolor="#3f51b5"))
+             for node, text in labels.items()}
+    for child, parent in edges:   # from the right edge of the child's box to the left edge of the parent's
+        ax.annotate("", xy=(0, 0.5), xycoords=boxes[parent], xytext=(1, 0.5), textcoords=boxes[child],
+                    arrowprops=dict(arrowstyle="-|>", color="0.45", shrinkA=5, shrinkB=5))
+    rows = max(len(nodes) for nodes in columns.values())
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(-rows / 2, rows / 2)
+    ax.axis("off")
+    ax.set_title(title)
+
+
+fns, graph_edges = walk_graph(inner["loss"].grad_fn)
+name_of = {t.grad_fn: name for name, t in inner.items()}
+box_text = {}
+for fn in reversed(fns):      # inputs first, the loss last
+    if hasattr(fn, "variable"):              # AccumulateGrad: where a leaf's gradient lands
+        name = next(n for n, t in leaf.items() if t is fn.variable)
+        tensor, kind = fn.variable, "AccumulateGrad"
+    else:
+        name = name_of[fn]
+        tensor, kind = every[name], fn.name()
+    box_text[fn] = f"{kind}\n{name} = {tensor.item():g}\ngrad {tensor.grad.item():g}"
+print(f"{len(fns)} nodes, {len(graph_edges)} edges, walked back from {inner['loss'].grad_fn.name()}")
+draw_graph(box_text, graph_edges, "The graph autograd recorded for one neuron (values and gradients from this run)")
+plt.show()
+
+# %% gates
+print(f"{'gate':5} {'inputs':>13} {'output':>7} {'upstream':>9} {'gradients passed back':>22}")
+for gate in ["add", "mul", "max"]:
+    a_in = torch.tensor(3.0, requires_grad=True)
+    b_in = torch.tensor(-2.0, requires_grad=True)
+    out = {"add": a_in + b_in, "mul": a_in * b_in, "max": torch.maximum(a_in, b_in)}[gate]
+    upstream = torch.tensor(5.0)
+    out.backward(upstream)            # pretend the loss sends 5.0 into this gate
+    print(f"{gate:5} {a_in.item():6.1f}, {b_in.item():5.1f} {out.item():7.1f} {upstream.item():9.1f}"
+          f" {a_in.grad.item():12.1f}, {b_in.grad.item():5.1f}")
+
+# %% two_layer_forward
+X = torch.randn(6, 3, dtype=torch.float64)     # a batch of 6 examples, 3 features each
+Y = torch.randn(6, 2, dtype=torch.float64)     # 2 targets each
+W1 = torch.randn(3, 4, dtype=torch.float64)
+b1 = torch.randn(4, dtype=torch.float64)
+W2 = torch.randn(4, 2, dtype=torch.float64)
+b2 = torch.randn(2, dtype=torch.float64)
+
+Z1 = X @ W1 + b1               # Linear: (6, 3) @ (3, 4) + (4,) -> (6, 4)
+A1 = torch.relu(Z1)            # ReLU
+out = A1 @ W2 + b2             # Linear: (6, 4) @ (4, 2) + (2,) -> (6, 2)
+mse = ((out - Y) ** 2).mean()  # MSE over all 12 numbers
+print(f"shapes: Z1 {tuple(Z1.shape)}, A1 {tuple(A1.shape)}, out {tuple(out.shape)}")
+print(f"loss = {mse.item():.6f}")
+
+# %% two_layer_by_hand
+n = out.numel()
+dL_dout = 2 * (out - Y) / n            # mean of squares: d/dout = 2 (out - Y) / n
+dL_dW2 = A1.T @ dL_dout                # out = A1 @ W2 + b2
+dL_db2 = dL_dout.sum(dim=0)            # b2 was added to every row: add up the rows
+dL_dA1 = dL_dout @ W2.T                # ... and back through W2 to the hidden layer
+dL_dZ1 = dL_dA1 * (Z1 > 0)             # ReLU: the gradient passes only where Z1 > 0
+dL_dW1 = X.T @ dL_dZ1                  # Z1 = X @ W1 + b1
+dL_db1 = dL_dZ1.sum(dim=0)
+hand = {"W1": dL_dW1, "b1": dL_db1, "W2": dL_dW2, "b2": dL_db2}
+for name, g in hand.items():
+    print(f"dL/d{name} has shape {str(tuple(g.shape)):7} (same as {name})")
+
+# %% two_layer_autograd
+params_ag = {name: t.clone().requires_grad_() for name, t in [("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)]}
+out_ag = torch.relu(X @ params_ag["W1"] + params_ag["b1"]) @ params_ag["W2"] + params_ag["b2"]
+((out_ag - Y) ** 2).mean().backward()
+print(f"{'param':6} {'allclose':>8} {'largest difference':>19}")
+largest_diff = 0.0
+for name, g in hand.items():
+    diff = (g - params_ag[name].grad).abs().max().item()
+    largest_diff = max(largest_diff, diff)
+    print(f"{name:6} {str(torch.allclose(g, params_ag[name].grad)):>8} {diff:19.1e}")
+
+# %% ex_dead_relu
+leaf_dead = {name: torch.tensor(values[name], requires_grad=True) for name in ["w1", "w2", "bias"]}
+z_dead = leaf_dead["w1"] * x1 + leaf_dead["w2"] * x2 + leaf_dead["bias"] - 4.0   # bias lowered by 4
+loss_dead = (torch.relu(z_dead) - target) ** 2
+loss_dead.backward()
+dead_w1_grad = leaf_dead["w1"].grad.item()
+print(f"z = {z_dead.item()}, loss = {loss_dead.item()}")
+print(f"dloss/dw1 = {dead_w1_grad}, dloss/dbias = {leaf_dead['bias'].grad.item()}")
+
+# %% ex_tanh_layer
+A1_tanh = torch.tanh(Z1)
+out_tanh = A1_tanh @ W2 + b2
+d_out = 2 * (out_tanh - Y) / out_tanh.numel()
+d_Z1 = (d_out @ W2.T) * (1 - A1_tanh ** 2)     # the one line that changes: tanh' = 1 - tanh²
+tanh_hand = {"W1": X.T @ d_Z1, "b1": d_Z1.sum(dim=0), "W2": A1_tanh.T @ d_out, "b2": d_out.sum(dim=0)}
+
+check = {name: t.clone().requires_grad_() for name, t in [("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)]}
+(((torch.tanh(X @ check["W1"] + check["b1"]) @ check["W2"] + check["b2"]) - Y) ** 2).mean().backward()
+for name, g in tanh_hand.items():
+    print(f"{name}: allclose {torch.allclose(g, check[name].grad)}, "
+          f"largest difference {(g - check[name].grad).abs().max().item():.1e}")
+
+# %% ex_gradient_check
+def two_layer_loss(W1_, b1_, W2_, b2_):
+    """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above."""
+    return ((torch.relu(X @ W1_ + b1_) @ W2_ + b2_ - Y) ** 2).mean().item()
+
+
+h = 1e-6
+worst_check = 0.0
+for r in range(W1.shape[0]):
+    for c in range(W1.shape[1]):
+        up, down = W1.clone(), W1.clone()
+        up[r, c] += h
+        down[r, c] -= h
+        numeric = (two_layer_loss(up, b1, W2, b2) - two_layer_loss(down, b1, W2, b2)) / (2 * h)
+        worst_check = max(worst_check, abs(numeric - dL_dW1[r, c].item()))
+print(f"central differences on all {W1.numel()} entries of W1: largest difference {worst_check:.1e}")
