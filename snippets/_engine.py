@@ -340,7 +340,13 @@ def run_module(name: str, upto: str | None = None, echo=None):
         if upto not in names:
             raise BookError(f"{display_path(module_path(name))} has no cell '{upto}' (cells: {', '.join(names)})")
         cells = cells[: names.index(upto) + 1]
-    results, namespace = run_cells(cells, echo=echo)
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="book-run-") as scratch:
+        os.chdir(scratch)  # files the chapter writes land out of the way, as in the build
+        try:
+            results, namespace = run_cells(cells, echo=echo)
+        finally:
+            os.chdir(here)
     for result in results:
         if result.error:
             raise BookError(result.error)
@@ -374,12 +380,16 @@ def worker_main(job_file: str, result_file: str) -> None:
     # Pages run side by side; one torch thread each keeps them from fighting over the cores.
     # The test suite rebuilds with BOOK_THREADS=2 and checks that no output changes.
     sys.modules["torch"].set_num_threads(int(os.environ.get("BOOK_THREADS", "1")))
+    seeds = []  # the seed the page set in its first cell, which is the one the stamp names
+
+    def note_seed(result):
+        seeds.append(sys.modules["torch"].initial_seed())
+
     with tempfile.TemporaryDirectory(prefix="book-page-") as scratch:
         os.chdir(scratch)  # files a page writes land out of the way
-        results, _ = run_cells(cells, job["values"])
-    torch = sys.modules.get("torch")
+        results, _ = run_cells(cells, job["values"], echo=note_seed)
     Path(result_file).write_text(
-        json.dumps({"cells": [dataclasses.asdict(r) for r in results], "seed": torch.initial_seed()})
+        json.dumps({"cells": [dataclasses.asdict(r) for r in results], "seed": seeds[0] if seeds else None})
     )
 
 

@@ -109,9 +109,11 @@ def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_
             """() => [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex'))
                    .map(e => e.textContent.slice(0, 60))"""
         )
-        images = page.evaluate(
-            """() => [...document.querySelectorAll('article img')].map(i => ({src: i.getAttribute('src'),
-                   loaded: i.complete && i.naturalWidth > 0, alt: (i.getAttribute('alt') || '').trim()}))"""
+        images = page.evaluate(  # figures load lazily: ask for each one, as scrolling past it would
+            """async () => { const imgs = [...document.querySelectorAll('article img')];
+                   await Promise.all(imgs.map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }));
+                   return imgs.map(i => ({src: i.getAttribute('src'),
+                   loaded: i.complete && i.naturalWidth > 0, alt: (i.getAttribute('alt') || '').trim()})); }"""
         )
         overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         for kind, items in [("console error", visit.errors), ("failed request", visit.failed),

@@ -1,0 +1,558 @@
+"""Training a real classifier: an MLP that reads handwritten digits.
+
+Each ``# %% name`` cell is shown on the page docs/digits.md, with what it printed.
+"""
+
+# %% load_data
+import math
+
+import torch
+from sklearn.datasets import load_digits
+from torch import nn
+
+torch.manual_seed(0)
+torch.set_num_threads(1)  # the matrices here are tiny: one thread is faster than several
+
+digits = load_digits()  # ships with scikit-learn: nothing to download
+images = torch.tensor(digits.images, dtype=torch.float32)  # (1797, 8, 8), ink from 0 to 16
+labels = torch.tensor(digits.target)                        # (1797,), the digit each image shows
+
+print(f"images {tuple(images.shape)} {images.dtype}, pixel values {images.min():g} to {images.max():g}")
+print(f"labels {tuple(labels.shape)} {labels.dtype}")
+counts = torch.bincount(labels, minlength=10)
+print("digit: " + " ".join(f"{d:>4}" for d in range(10)))
+print("count: " + " ".join(f"{c:>4}" for c in counts.tolist()))
+
+# %% show_digits
+import matplotlib.pyplot as plt
+
+
+def mosaic(tiles, columns, gap=1):
+    """Lay equal-sized 2-D tiles out in a grid, as one image with blank gaps between them.
+
+    Args:
+        tiles: a tensor of shape (count, height, width).
+        columns: tiles per row.
+        gap: blank pixels between neighbouring tiles.
+
+    Returns:
+        A 2-D float tensor. Gaps (and unused places) are NaN, which ``imshow`` leaves blank.
+    """
+    count, height, width = tiles.shape
+    rows = math.ceil(count / columns)
+    grid = torch.full((rows * (height + gap) - gap, columns * (width + gap) - gap), float("nan"))
+    for k, tile in enumerate(tiles):
+        top, left = (k // columns) * (height + gap), (k % columns) * (width + gap)
+        grid[top:top + height, left:left + width] = tile
+    return grid
+
+
+step = 8 + 4  # each tile is 8 pixels, then a gap of 4 for the labels
+fig, ax = plt.subplots(figsize=(6.4, 1.9))
+grid = mosaic(images[:20], columns=10, gap=4)
+ax.imshow(grid.numpy(), cmap="gray_r", interpolation="nearest")  # .numpy(): the array type matplotlib expects
+for k, label in enumerate(labels[:20].tolist()):
+    ax.text((k % 10) * step + 3.5, (k // 10) * step - 1, str(label), ha="center", fontsize=9)
+ax.set_ylim(19.5, -4.5)  # leave room above the first row for its labels
+ax.set_axis_off()
+ax.set_title("The first 20 images of the digits data set, with their labels", fontsize=10)
+plt.show()
+
+# %% split
+n = len(labels)
+n_val = n_test = 360
+n_train = n - n_val - n_test
+
+split_generator = torch.Generator().manual_seed(0)
+order = torch.randperm(n, generator=split_generator)  # a seeded shuffle of 0 .. n-1
+train_idx = order[:n_train]
+val_idx = order[n_train:n_train + n_val]
+test_idx = order[n_train + n_val:]
+
+# Flatten each 8×8 image into 64 numbers, then standardise with the TRAINING set's statistics.
+flat = images.reshape(n, 64) / 16
+pixel_mean, pixel_std = flat[train_idx].mean(), flat[train_idx].std()
+X = (flat - pixel_mean) / pixel_std
+
+X_train, y_train = X[train_idx], labels[train_idx]
+X_val, y_val = X[val_idx], labels[val_idx]
+X_test, y_test = X[test_idx], labels[test_idx]
+
+print(f"pixel mean {pixel_mean:.4f}, pixel std {pixel_std:.4f} (of the training images, after /16)")
+print(f"{'split':<10} {'images':>6}   fewest / most of one digit")
+for name, y in [("train", y_train), ("validation", y_val), ("test", y_test)]:
+    per_digit = torch.bincount(y, minlength=10)
+    print(f"{name:<10} {len(y):>6}   {per_digit.min().item():>6} / {per_digit.max().item()}")
+
+# %% loaders
+from torch.utils.data import DataLoader, TensorDataset
+
+batch_size = 64
+shuffle_generator = torch.Generator().manual_seed(0)  # makes the order of the batches repeatable
+train_loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size,
+                          shuffle=True, generator=shuffle_generator)
+
+steps_per_epoch = len(train_loader)
+last_batch = n_train - (steps_per_epoch - 1) * batch_size
+xb, yb = next(iter(train_loader))
+print(f"one batch: inputs {tuple(xb.shape)}, labels {tuple(yb.shape)}")
+print(f"{n_train} training images / batch {batch_size} -> {steps_per_epoch} steps per epoch "
+      f"(ceil gives {math.ceil(n_train / batch_size)}); the last batch holds {last_batch}")
+
+# %% idx_loader
+import gzip
+import os
+import struct
+
+
+def load_idx(path):
+    """Read an IDX file of unsigned bytes, the format MNIST is distributed in, gzipped or not.
+
+    Args:
+        path: the file. Gzip is recognised by its first two bytes, whatever the name.
+
+    Returns:
+        A uint8 tensor with the shape that the file's header declares.
+
+    Raises:
+        ValueError: if the header is not that of an IDX file of unsigned bytes, or the
+            data does not have the length the header promises.
+    """
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":  # the gzip magic number
+        raw = gzip.decompress(raw)
+    zero, type_code, ndim = struct.unpack(">HBB", raw[:4])  # big-endian: 0, 0, type, ndim
+    if zero != 0 or type_code != 0x08:  # 0x08: unsigned bytes, the only type MNIST uses
+        raise ValueError(f"{path}: not an IDX file of unsigned bytes (magic {raw[:4].hex()})")
+    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])  # one 4-byte size per dimension
+    body = raw[4 + 4 * ndim:]
+    if len(body) != math.prod(shape):
+        raise ValueError(f"{path}: header promises {math.prod(shape)} bytes of data, found {len(body)}")
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+
+
+def load_mnist(folder):
+    """Load the four MNIST files from ``folder`` as float images in [0, 1] and int64 labels.
+
+    Args:
+        folder: a directory holding train-images-idx3-ubyte.gz and the three other files
+            (gzipped or not).
+
+    Returns:
+        ``(train_images, train_labels, test_images, test_labels)``; images have shape (N, 28, 28).
+    """
+    def read(name):
+        path = f"{folder}/{name}-ubyte"
+        return load_idx(path + ".gz" if os.path.exists(path + ".gz") else path)
+
+    return (read("train-images-idx3").float() / 255, read("train-labels-idx1").long(),
+            read("t10k-images-idx3").float() / 255, read("t10k-labels-idx1").long())
+
+# %% idx_demo
+def save_idx(path, tensor):
+    """Write ``tensor`` as an IDX file (uint8 only), gzipped when ``path`` ends in .gz.
+
+    Args:
+        path: the file to write.
+        tensor: a uint8 tensor of any shape.
+    """
+    header = struct.pack(f">HBB{tensor.ndim}I", 0, 0x08, tensor.ndim, *tensor.shape)
+    data = header + bytes(tensor.flatten().tolist())
+    with open(path, "wb") as f:
+        f.write(gzip.compress(data, mtime=0) if path.endswith(".gz") else data)
+
+
+tiny_images = (images[:5] * 255 / 16).round().to(torch.uint8)  # 5 digits, as MNIST stores pixels
+tiny_labels = labels[:5].to(torch.uint8)
+save_idx("tiny-images-idx3-ubyte", tiny_images)
+save_idx("tiny-images-idx3-ubyte.gz", tiny_images)
+save_idx("tiny-labels-idx1-ubyte.gz", tiny_labels)
+
+with open("tiny-images-idx3-ubyte", "rb") as f:
+    print("first 16 bytes:", f.read(16).hex(" "))
+plain = load_idx("tiny-images-idx3-ubyte")
+zipped = load_idx("tiny-images-idx3-ubyte.gz")
+print("images:", tuple(plain.shape), plain.dtype, "| same from the .gz:", torch.equal(plain, zipped))
+print("labels:", load_idx("tiny-labels-idx1-ubyte.gz").tolist())
+assert torch.equal(plain, tiny_images)
+print("header of MNIST's train-images file:", struct.pack(">HBB3I", 0, 0x08, 3, 60000, 28, 28).hex(" "))
+
+# %% model
+def make_mlp(sizes):
+    """A multi-layer perceptron: ``nn.Linear`` layers with a ReLU between each pair.
+
+    Args:
+        sizes: the widths from input to output, e.g. ``[64, 64, 10]``.
+
+    Returns:
+        An ``nn.Sequential`` that maps ``(batch, sizes[0])`` to ``(batch, sizes[-1])`` logits.
+    """
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+    return nn.Sequential(*layers[:-1])  # no ReLU after the last layer: logits
+
+
+torch.manual_seed(0)
+model = make_mlp([64, 64, 10])
+n_params = sum(p.numel() for p in model.parameters())
+print(model)
+for name, p in model.named_parameters():
+    print(f"{name:<9} {str(tuple(p.shape)):<9} {p.numel():>5}")
+print(f"total              {n_params:>5}")
+mnist_params = sum(p.numel() for p in make_mlp([784, 128, 10]).parameters())
+print(f"the same design for 28×28 MNIST with 128 hidden units: {mnist_params:,} parameters")
+
+# %% init_loss
+loss_fn = nn.CrossEntropyLoss()
+ln10 = math.log(10)
+with torch.no_grad():
+    logits = model(X_train)
+    init_loss = loss_fn(logits, y_train).item()
+    init_acc = (logits.argmax(dim=1) == y_train).float().mean().item()
+    first_probs = logits[0].softmax(dim=0)
+
+print(f"loss before training: {init_loss:.4f}")
+print(f"ln 10:                {ln10:.4f}")
+print(f"accuracy before training: {init_acc:.1%}")
+print("probabilities for the first image:", " ".join(f"{p:.3f}" for p in first_probs.tolist()))
+print(f"smallest {first_probs.min():.3f}, largest {first_probs.max():.3f}; uniform would be 0.100")
+
+# %% fit
+import copy
+
+
+def evaluate(model, X, y):
+    """The mean cross-entropy loss and the accuracy of ``model`` on ``(X, y)``.
+
+    Args:
+        model: maps a batch of inputs to logits.
+        X: inputs, shape (N, features).
+        y: class labels, shape (N,).
+
+    Returns:
+        ``(loss, accuracy)`` as Python floats.
+    """
+    model.eval()
+    with torch.no_grad():
+        logits = model(X)
+        return loss_fn(logits, y).item(), (logits.argmax(dim=1) == y).float().mean().item()
+
+
+def fit(model, optimizer, loader, train, val, epochs, patience=None):
+    """Train with mini-batches, measuring both sets before training and after every epoch.
+
+    Args:
+        model: the network to train (updated in place).
+        optimizer: a ``torch.optim`` optimizer over ``model``'s parameters.
+        loader: yields ``(inputs, labels)`` mini-batches of the training set.
+        train: ``(X, y)`` of the training set, for measuring.
+        val: ``(X, y)`` of the validation set.
+        epochs: the most epochs to train.
+        patience: if given, stop after this many epochs without a new lowest validation
+            loss and restore the weights of the best epoch (early stopping).
+
+    Returns:
+        A dict of lists ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc`` (entry 0 is
+        before training, entry k after epoch k) and ``best_epoch``, the epoch with the lowest
+        validation loss.
+    """
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+
+    def measure():
+        for split, (X, y) in [("train", train), ("val", val)]:
+            loss, acc = evaluate(model, X, y)
+            history[f"{split}_loss"].append(loss)
+            history[f"{split}_acc"].append(acc)
+
+    measure()
+    best_epoch, best_state = 0, copy.deepcopy(model.state_dict())
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for inputs, targets in loader:
+            loss = loss_fn(model(inputs), targets)  # 1. forward, 2. loss
+            optimizer.zero_grad()
+            loss.backward()                         # 3. backward
+            optimizer.step()                        # 4. update
+        measure()
+        if history["val_loss"][-1] < history["val_loss"][best_epoch]:
+            best_epoch, best_state = epoch, copy.deepcopy(model.state_dict())
+        elif patience is not None and epoch - best_epoch >= patience:
+            break
+    if patience is not None:
+        model.load_state_dict(best_state)
+    history["best_epoch"] = best_epoch
+    return history
+
+# %% train
+epochs = 20
+optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+history = fit(model, optimizer, train_loader, (X_train, y_train), (X_val, y_val), epochs)
+
+print(f"{'epoch':>5} | {'train loss':>10} {'train acc':>9} | {'val loss':>8} {'val acc':>7}")
+for epoch in range(epochs + 1):
+    print(f"{epoch:>5} | {history['train_loss'][epoch]:>10.4f} {history['train_acc'][epoch]:>9.1%} | "
+          f"{history['val_loss'][epoch]:>8.4f} {history['val_acc'][epoch]:>7.1%}")
+
+assert all(math.isfinite(v) for v in history["train_loss"] + history["val_loss"])
+assert history["train_loss"][-1] < history["train_loss"][0] and history["val_loss"][-1] < history["val_loss"][0]
+final_val_acc = history["val_acc"][-1]
+total_steps = epochs * steps_per_epoch
+
+# %% curves
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 3.2))
+ax_loss.plot(history["train_loss"], label="training")
+ax_loss.plot(history["val_loss"], label="validation")
+ax_loss.set(xlabel="epoch", ylabel="cross-entropy loss", title="Loss", yscale="log")
+ax_acc.plot(history["train_acc"], label="training")
+ax_acc.plot(history["val_acc"], label="validation")
+ax_acc.set(xlabel="epoch", ylabel="accuracy", title="Accuracy", ylim=(0.8, 1.005))
+for ax in (ax_loss, ax_acc):
+    ax.grid(alpha=0.3)
+    ax.legend()
+fig.tight_layout()
+plt.show()
+
+# %% test_accuracy
+test_loss, test_acc = evaluate(model, X_test, y_test)
+with torch.no_grad():
+    test_probs = model(X_test).softmax(dim=1)
+test_pred = test_probs.argmax(dim=1)
+wrong = (test_pred != y_test).nonzero().flatten()
+n_wrong = len(wrong)
+
+print(f"test loss {test_loss:.4f}, test accuracy {test_acc:.2%}: {n_wrong} of {len(y_test)} wrong")
+assert test_acc >= 0.95, "the classifier must get at least 95 % of the test digits right"
+
+# %% confusion
+confusion = torch.zeros(10, 10, dtype=torch.long)
+for true, pred in zip(y_test.tolist(), test_pred.tolist()):
+    confusion[true, pred] += 1  # row: the true digit, column: what the model said
+
+print("true \\ predicted " + " ".join(f"{d:>3}" for d in range(10)))
+for d in range(10):
+    print(f"{d:>16} " + " ".join(f"{c:>3}" if c else "  ." for c in confusion[d].tolist()))
+
+mistakes = confusion - torch.diag(confusion.diagonal())
+worst = mistakes.argmax().item()
+worst_true, worst_pred = divmod(worst, 10)
+worst_count = mistakes[worst_true, worst_pred].item()
+print(f"most common mistake: true digit {worst_true}, predicted {worst_pred} ({worst_count} times)")
+
+# %% confusion_plot
+fig, ax = plt.subplots(figsize=(3.8, 3.8))
+ax.imshow(confusion.numpy(), cmap="Blues", interpolation="nearest")
+for true in range(10):
+    for pred in range(10):
+        count = confusion[true, pred].item()
+        if count:
+            ax.text(pred, true, str(count), ha="center", va="center", fontsize=7,
+                    color="white" if count > confusion.max().item() / 2 else "black")
+ax.set(xlabel="predicted digit", ylabel="true digit", xticks=range(10), yticks=range(10),
+       title=f"Confusion matrix ({len(y_test)} test images)")
+plt.show()
+
+# %% predictions
+right_examples = (test_pred == y_test).nonzero().flatten()[:10].tolist()
+wrong_examples = wrong[:10].tolist()
+placed = [(k, i) for k, i in enumerate(right_examples)] + [(10 + k, i) for k, i in enumerate(wrong_examples)]
+shown_tiles = torch.full((20, 8, 8), float("nan"))  # row 1: right, row 2: wrong (blank if fewer)
+for k, i in placed:
+    shown_tiles[k] = X_test[i].reshape(8, 8)
+
+fig, ax = plt.subplots(figsize=(6.4, 2.1))
+ax.imshow(mosaic(shown_tiles, columns=10, gap=4).numpy(), cmap="gray_r", interpolation="nearest")
+for k, i in placed:
+    guess, truth = test_pred[i].item(), y_test[i].item()
+    label = f"{guess} {test_probs[i, guess]:.0%}" if guess == truth else f"{guess}≠{truth}"
+    ax.text((k % 10) * step + 3.5, (k // 10) * step - 1, label, ha="center", fontsize=7,
+            color="black" if guess == truth else "crimson")
+ax.set_ylim(19.5, -4.5)
+ax.set_axis_off()
+ax.set_title("Top: read correctly (guess, confidence). Bottom: mistakes (guess≠truth)", fontsize=9)
+plt.show()
+
+# %% first_layer
+W1 = model[0].weight.detach()  # (64 hidden units, 64 pixels): one row per unit
+templates = W1 / W1.abs().max(dim=1, keepdim=True).values  # each unit scaled to [-1, 1]
+fig, ax = plt.subplots(figsize=(6.4, 1.9))
+ax.imshow(mosaic(templates[:32].reshape(32, 8, 8), columns=16).numpy(), cmap="RdBu_r",
+          vmin=-1, vmax=1, interpolation="nearest")
+ax.set_axis_off()
+ax.set_title("First-layer weights of hidden units 0-31 (red: positive, blue: negative)", fontsize=9)
+plt.show()
+
+# %% hidden_features
+with torch.no_grad():
+    hidden_train = model[1](model[0](X_train))  # the 64 ReLU outputs for each image
+    hidden_test = model[1](model[0](X_test))
+
+
+def nearest_mean_accuracy(train_features, test_features):
+    """Classify each test point as the digit whose mean training feature vector is nearest.
+
+    Args:
+        train_features: (N, d) features of the training images, in ``y_train`` order.
+        test_features: (M, d) features of the test images, in ``y_test`` order.
+
+    Returns:
+        The fraction of test images classified correctly.
+    """
+    centres = torch.stack([train_features[y_train == d].mean(dim=0) for d in range(10)])
+    guesses = torch.cdist(test_features, centres).argmin(dim=1)
+    return (guesses == y_test).float().mean().item()
+
+
+pixel_acc = nearest_mean_accuracy(X_train, X_test)
+hidden_acc = nearest_mean_accuracy(hidden_train, hidden_test)
+silent = (hidden_train.max(dim=0).values == 0).sum().item()
+print(f"nearest digit-mean on the 64 pixels:        {pixel_acc:.1%} of test images right")
+print(f"nearest digit-mean on the 64 hidden units:  {hidden_acc:.1%}")
+print(f"hidden units that never fire on a training image: {silent}")
+
+# %% hidden_plot
+per_digit = torch.stack([hidden_test[y_test == d].mean(dim=0) for d in range(10)])  # (10, 64)
+favourite = per_digit.argmax(dim=0)
+units = sorted(range(64), key=lambda u: (favourite[u].item(), -per_digit[:, u].max().item()))
+fig, ax = plt.subplots(figsize=(6.4, 2.6))
+shown = ax.imshow(per_digit[:, units].numpy(), cmap="viridis", aspect="auto", interpolation="nearest")
+ax.set(xlabel="hidden unit (sorted by the digit it responds to most)", ylabel="digit shown",
+       yticks=range(10), xticks=[], title="Mean activation of each hidden unit, per digit (test set)")
+fig.colorbar(shown, ax=ax, label="mean ReLU output")
+plt.show()
+
+# %% width_depth
+designs = [[], [16], [64], [256], [64, 64], [64, 64, 64]]
+print(f"{'hidden layers':<14} {'parameters':>10} {'train acc':>9} {'val loss':>8} {'val acc':>7}")
+comparison = []
+for hidden in designs:
+    torch.manual_seed(0)
+    net = make_mlp([64, *hidden, 10])
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size,
+                        shuffle=True, generator=torch.Generator().manual_seed(0))
+    h = fit(net, torch.optim.Adam(net.parameters(), lr=3e-3), loader,
+            (X_train, y_train), (X_val, y_val), epochs=10)
+    assert math.isfinite(h["val_loss"][-1]) and h["train_loss"][-1] < h["train_loss"][0]
+    size = sum(p.numel() for p in net.parameters())
+    comparison.append((hidden, size, h["val_acc"][-1]))
+    print(f"{str(hidden):<14} {size:>10,} {h['train_acc'][-1]:>9.1%} {h['val_loss'][-1]:>8.4f} {h['val_acc'][-1]:>7.1%}")
+linear_val_acc = comparison[0][2]
+hidden_accs = [acc for hidden, _, acc in comparison if hidden and min(hidden) >= 64]
+lowest_acc, highest_acc = min(hidden_accs), max(hidden_accs)
+print(f"designs with 64 or more units per layer: val acc from {lowest_acc:.1%} to {highest_acc:.1%}")
+
+# %% overfit
+small_idx = torch.arange(50)  # only the first 50 training images
+small_loader = DataLoader(TensorDataset(X_train[small_idx], y_train[small_idx]), batch_size=50)
+torch.manual_seed(0)
+big = make_mlp([64, 256, 256, 10])
+big_init = copy.deepcopy(big.state_dict())  # kept, so early stopping can start from the same weights
+big_params = sum(p.numel() for p in big.parameters())
+overfit_epochs = 60
+overfit = fit(big, torch.optim.Adam(big.parameters(), lr=3e-3), small_loader,
+              (X_train[small_idx], y_train[small_idx]), (X_val, y_val), epochs=overfit_epochs)
+
+assert all(math.isfinite(v) for v in overfit["train_loss"] + overfit["val_loss"])
+assert overfit["train_loss"][-1] < overfit["train_loss"][0]
+lowest_val_epoch = overfit["best_epoch"]
+print(f"{big_params:,} parameters, {len(small_idx)} training images, full-batch Adam")
+print(f"{'epoch':>5} | {'train loss':>10} {'val loss':>8} {'val acc':>7}")
+for epoch in [0, 5, 10, 15, 20, 30, 40, 50, 60]:
+    print(f"{epoch:>5} | {overfit['train_loss'][epoch]:>10.2e} {overfit['val_loss'][epoch]:>8.4f} "
+          f"{overfit['val_acc'][epoch]:>7.1%}")
+print(f"lowest validation loss {overfit['val_loss'][lowest_val_epoch]:.4f} after epoch {lowest_val_epoch}; "
+      f"{overfit['val_loss'][-1]:.4f} after epoch {overfit_epochs}")
+assert overfit["val_loss"][-1] > overfit["val_loss"][lowest_val_epoch]
+
+# %% overfit_plot
+fig, ax = plt.subplots(figsize=(6.4, 3.4))
+ax.plot(overfit["train_loss"], label="training loss (50 images)")
+ax.plot(overfit["val_loss"], label="validation loss (360 images)")
+ax.axvline(lowest_val_epoch, color="gray", ls="--", lw=1)
+ax.annotate(f"lowest validation loss\n(epoch {lowest_val_epoch})",
+            (lowest_val_epoch, overfit["val_loss"][lowest_val_epoch]), xytext=(0.45, 0.55),
+            textcoords="axes fraction", arrowprops={"arrowstyle": "->"}, fontsize=9)
+ax.set(xlabel="epoch", ylabel="cross-entropy loss", yscale="log",
+       title="Overfitting: a big network memorises a small training set")
+ax.grid(alpha=0.3)
+ax.legend(loc="lower left")
+plt.show()
+
+# %% early_stopping
+patience = 10
+big.load_state_dict(big_init)  # the same starting weights as the run above
+stopped = fit(big, torch.optim.Adam(big.parameters(), lr=3e-3), small_loader,
+              (X_train[small_idx], y_train[small_idx]), (X_val, y_val), epochs=overfit_epochs, patience=patience)
+ran_epochs = len(stopped["val_loss"]) - 1
+chosen_epoch = stopped["best_epoch"]
+restored_val_loss, restored_val_acc = evaluate(big, X_val, y_val)
+print(f"trained {ran_epochs} epochs, stopped after {patience} without improvement")
+print(f"best epoch: {chosen_epoch}, whose weights are restored: "
+      f"val loss {restored_val_loss:.4f}, val acc {restored_val_acc:.1%}")
+print(f"without early stopping, after epoch {overfit_epochs}: "
+      f"val loss {overfit['val_loss'][-1]:.4f}, val acc {overfit['val_acc'][-1]:.1%}")
+assert chosen_epoch == lowest_val_epoch
+
+# %% ex_zero_solution
+torch.manual_seed(0)
+zeroed = make_mlp([64, 64, 10])
+with torch.no_grad():
+    zeroed[-1].weight.zero_()
+    zeroed[-1].bias.zero_()
+    zero_loss = loss_fn(zeroed(X_train), y_train).item()
+print(f"loss with a zeroed last layer: {zero_loss:.6f}; ln 10 = {ln10:.6f}")
+
+# %% ex_steps_solution
+loader_32 = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
+                       generator=torch.Generator().manual_seed(0))
+steps_32 = len(loader_32)
+total_steps_32 = 20 * steps_32
+print(f"batch 32: {steps_32} steps per epoch, {total_steps_32} steps in 20 epochs")
+
+# %% ex_manual_solution
+torch.manual_seed(0)
+W1_ = (torch.randn(64, 32) / 8).requires_grad_()  # 1/sqrt(64) keeps the first layer's outputs near unit size
+b1_ = torch.zeros(32, requires_grad=True)
+W2_ = (torch.randn(32, 10) / math.sqrt(32)).requires_grad_()
+b2_ = torch.zeros(10, requires_grad=True)
+params = [W1_, b1_, W2_, b2_]
+
+manual_losses = []
+for step in range(300):
+    logits_ = torch.relu(X_train @ W1_ + b1_) @ W2_ + b2_          # forward
+    loss = loss_fn(logits_, y_train)                                # loss
+    loss.backward()                                                 # backward
+    with torch.no_grad():
+        for p in params:
+            p -= 0.5 * p.grad                                       # update
+            p.grad.zero_()
+    manual_losses.append(loss.item())
+
+with torch.no_grad():
+    manual_val_acc = ((torch.relu(X_val @ W1_ + b1_) @ W2_ + b2_).argmax(dim=1) == y_val).float().mean().item()
+assert math.isfinite(manual_losses[-1]) and manual_losses[-1] < manual_losses[0]
+print(f"loss {manual_losses[0]:.4f} -> {manual_losses[-1]:.4f} in 300 full-batch steps; "
+      f"validation accuracy {manual_val_acc:.1%}")
+with torch.no_grad():  # for comparison: the first loss with unscaled torch.randn weights
+    unscaled_loss = loss_fn(torch.relu(X_train @ torch.randn(64, 32)) @ torch.randn(32, 10), y_train).item()
+print(f"first loss with unscaled weights: {unscaled_loss:.1f} (ln 10 = {ln10:.2f})")
+
+# %% ex_optimizers_solution
+candidates = {
+    "SGD lr=0.1": lambda params: torch.optim.SGD(params, lr=0.1),
+    "SGD lr=0.01 momentum=0.9": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
+    "Adam lr=0.003": lambda params: torch.optim.Adam(params, lr=3e-3),
+    "SGD lr=5 (too large)": lambda params: torch.optim.SGD(params, lr=5.0),
+}
+print(f"{'optimizer':<26} {'first epoch >= 95%':>18} {'val loss':>8} {'val acc':>7}   (15 epochs)")
+first_95 = {}
+for name, make_optimizer in candidates.items():
+    torch.manual_seed(0)
+    net = make_mlp([64, 64, 10])
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size,
+                        shuffle=True, generator=torch.Generator().manual_seed(0))
+    h = fit(net, make_optimizer(net.parameters()), loader, (X_train, y_train), (X_val, y_val), epochs=15)
+    assert all(math.isfinite(v) for v in h["val_loss"])
+    first_95[name] = next((e for e, acc in enumerate(h["val_acc"]) if acc >= 0.95), None)
+    print(f"{name:<26} {str(first_95[name] or 'never'):>18} {h['val_loss'][-1]:>8.4f} {h['val_acc'][-1]:>7.1%}")

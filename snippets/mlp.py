@@ -1,0 +1,607 @@
+"""Multi-layer perceptrons and activation functions: layers, non-linearity, the forward pass,
+parameter counts, softmax, XOR learned by gradient descent, and universal approximation.
+
+Each ``# %% name`` cell is shown on the page docs/mlp.md, with what it printed.
+"""
+
+# %% layers
+import math
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+torch.manual_seed(0)
+torch.set_num_threads(1)  # the networks here are tiny: one thread is faster than several
+
+net = nn.Sequential(
+    nn.Linear(3, 4),  # input layer (3 features) -> hidden layer (4 neurons)
+    nn.ReLU(),
+    nn.Linear(4, 2),  # hidden layer -> output layer (2 outputs)
+)
+print(net)
+for name, p in net.named_parameters():
+    print(f"{name:8}  shape {str(tuple(p.shape)):7}  {p.numel():2d} numbers")
+
+x = torch.randn(5, 3)  # a batch of 5 examples with 3 features each
+with torch.no_grad():
+    hidden = net[1](net[0](x))  # what the hidden layer computes
+    out = net(x)
+print(f"input {tuple(x.shape)} -> hidden {tuple(hidden.shape)} -> output {tuple(out.shape)}")
+
+# %% collapse
+first, second = nn.Linear(3, 4), nn.Linear(4, 2)  # two layers, no activation between them
+W1, b1 = first.weight.detach(), first.bias.detach()
+W2, b2 = second.weight.detach(), second.bias.detach()
+
+merged = nn.Linear(3, 2)  # one layer
+with torch.no_grad():
+    merged.weight.copy_(W2 @ W1)       # W' = W2 W1
+    merged.bias.copy_(W2 @ b1 + b2)    # b' = W2 b1 + b2
+
+x = torch.randn(1000, 3)
+with torch.no_grad():
+    stacked_out = second(first(x))
+    merged_out = merged(x)
+collapse_gap = (stacked_out - merged_out).abs().max().item()
+print("W' = W2 W1 has shape", tuple(merged.weight.shape))
+print("two layers, first input:", stacked_out[0])
+print("one layer,  first input:", merged_out[0])
+print(f"largest difference over {len(x)} inputs: {collapse_gap:.1e}")
+
+# %% collapse_plot
+torch.manual_seed(1)
+widths = [1, 16, 16, 16, 16, 16, 1]  # six layers deep
+linears = [nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
+deep_linear = nn.Sequential(*linears)  # the layers, back to back
+deep_relu = nn.Sequential(*[m for lin in linears[:-1] for m in (lin, nn.ReLU())], linears[-1])  # same layers, ReLU between
+
+xs = torch.linspace(-3, 3, 200).reshape(-1, 1)
+with torch.no_grad():
+    ys_linear, ys_relu = deep_linear(xs), deep_relu(xs)
+
+for label, ys in [("without activation", ys_linear), ("with ReLU", ys_relu)]:
+    slopes = (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
+    print(f"{label:18}  slope ranges from {slopes.min():+.4f} to {slopes.max():+.4f}")
+
+fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.4))
+left.plot(xs, ys_linear, color="tab:blue")
+left.set_title("6 linear layers: still a line")
+right.plot(xs, ys_relu, color="tab:red")
+right.set_title("the same 6 layers with ReLU: bends")
+for ax in (left, right):
+    ax.set_xlabel("input x")
+    ax.set_ylabel("network output")
+fig.tight_layout()
+plt.show()
+
+# %% activations
+def step(z):
+    """The perceptron's step function: 1 where z > 0, else 0."""
+    return (z > 0).float()
+
+
+activations = {"step": step, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "ReLU": torch.relu, "GELU": F.gelu}
+
+z = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+values = {name: fn(z) for name, fn in activations.items()}
+print(f"{'z':>5} " + "".join(f"{name:>9}" for name in activations))
+for i, zi in enumerate(z.tolist()):
+    print(f"{zi:5.1f} " + "".join(f"{values[name][i]:9.4f}" for name in activations))
+
+# %% activation_plot
+def derivative(fn, z):
+    """The slope of an element-wise function at every point of ``z``, by autograd.
+
+    Args:
+        fn: an element-wise function of a tensor, such as ``torch.sigmoid``.
+        z: the points at which to take the slope.
+
+    Returns:
+        A tensor shaped like ``z``; zeros where autograd finds no path back to ``z`` (the step).
+    """
+    z = z.detach().clone().requires_grad_()
+    out = fn(z)
+    if not out.requires_grad:  # a comparison such as z > 0 has no gradient at all
+        return torch.zeros_like(z)
+    out.sum().backward()  # element-wise, so the gradient of the sum is each point's slope
+    return z.grad
+
+
+grid = torch.linspace(-4, 4, 161)
+fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.4))
+for name, fn in activations.items():
+    left.plot(grid, fn(grid), label=name)
+    right.plot(grid, derivative(fn, grid), label=name)
+left.set_title("activation g(z)")
+right.set_title("its derivative g'(z)")
+for ax in (left, right):
+    ax.set_xlabel("z")
+    ax.axhline(0, color="grey", linewidth=0.5)
+left.set_ylabel("g(z)")
+right.set_ylabel("g'(z)")
+left.legend(fontsize=8)
+fig.tight_layout()
+plt.show()
+
+# %% sigmoid_peak
+fine = torch.linspace(-6, 6, 1201)
+slope = derivative(torch.sigmoid, fine)
+by_formula = torch.sigmoid(fine) * (1 - torch.sigmoid(fine))  # σ'(z) = σ(z)(1 − σ(z))
+sigmoid_peak = slope.max().item()
+sigmoid_peak_at = fine[slope.argmax()].item()
+ten_layers = sigmoid_peak ** 10
+print(f"autograd vs σ(z)(1 − σ(z)): largest difference {(slope - by_formula).abs().max():.1e}")
+print(f"largest slope of the sigmoid: {sigmoid_peak:.4f}, at z = {sigmoid_peak_at:.2f}")
+print(f"ten such factors multiplied:  {sigmoid_peak:.2f} ** 10 = {ten_layers:.2e}")
+
+# %% vanishing
+def chain_gradient(fn, depth, start=0.5):
+    """How much the end of a chain of ``depth`` activations moves per unit move of its start.
+
+    Args:
+        fn: the activation applied at every link.
+        depth: how many times it is applied.
+        start: the input to the first link.
+
+    Returns:
+        d(output)/d(input), by autograd.
+    """
+    x = torch.tensor(start, requires_grad=True)
+    h = x
+    for _ in range(depth):
+        h = fn(h)
+    h.backward()
+    return x.grad.item()
+
+
+chain = {name: chain_gradient(activations[name], 10) for name in ["sigmoid", "tanh", "ReLU"]}
+for name, g in chain.items():
+    print(f"ten {name:7} links: gradient at the start = {g:.2e}")
+
+# %% vanishing_plot
+depths = list(range(1, 21))
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+for name in ["sigmoid", "tanh", "ReLU"]:
+    ax.plot(depths, [chain_gradient(activations[name], d) for d in depths], marker="o", markersize=3, label=name)
+ax.plot(depths, [0.25 ** d for d in depths], linestyle="--", color="grey", label="0.25 ** depth")
+ax.set_yscale("log")
+ax.set_xlabel("number of activations in the chain")
+ax.set_ylabel("gradient reaching the start")
+ax.set_title("Gradients through a chain of activations")
+ax.legend()
+plt.show()
+
+# %% relu_grad
+for zi in [-5.0, -0.1, 0.0, 0.1, 5.0]:
+    zt = torch.tensor(zi, requires_grad=True)
+    r = torch.relu(zt)
+    r.backward()
+    print(f"z = {zi:5.1f}   ReLU(z) = {r.item():4.1f}   gradient = {zt.grad.item():.0f}")
+
+# %% forward_by_hand
+x1, x2 = 1.0, 0.5                    # the input
+w11, w12, bias1 = 0.5, 0.8, -0.1     # hidden neuron 1: weights from x1 and x2, bias
+w21, w22, bias2 = -0.3, 0.6, 0.2     # hidden neuron 2
+v1, v2, bias_out = 0.7, -0.5, -0.1   # output neuron: weights from h1 and h2, bias
+
+z1 = w11 * x1 + w12 * x2 + bias1     # step 1: weighted sums
+z2 = w21 * x1 + w22 * x2 + bias2
+h1 = max(0.0, z1)                    # step 2: ReLU
+h2 = max(0.0, z2)
+z_out = v1 * h1 + v2 * h2 + bias_out  # step 3: the output neuron's weighted sum
+y_hat = 1 / (1 + math.exp(-z_out))   # step 4: sigmoid
+
+print(f"z1 = {w11}×{x1} + {w12}×{x2} + ({bias1}) = {z1:.4f}")
+print(f"z2 = {w21}×{x1} + {w22}×{x2} + {bias2} = {z2:.4f}")
+print(f"h1 = max(0, {z1:.4f}) = {h1:.4f}")
+print(f"h2 = max(0, {z2:.4f}) = {h2:.4f}")
+print(f"z_out = {v1}×{h1:.4f} + ({v2})×{h2:.4f} + ({bias_out}) = {z_out:.4f}")
+print(f"y_hat = sigmoid({z_out:.4f}) = {y_hat:.4f}")
+
+# %% forward_sequential
+tiny = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1), nn.Sigmoid())
+with torch.no_grad():
+    tiny[0].weight.copy_(torch.tensor([[w11, w12], [w21, w22]]))  # one row per hidden neuron
+    tiny[0].bias.copy_(torch.tensor([bias1, bias2]))
+    tiny[2].weight.copy_(torch.tensor([[v1, v2]]))
+    tiny[2].bias.copy_(torch.tensor([bias_out]))
+
+signal = torch.tensor([[x1, x2]])
+with torch.no_grad():
+    for layer in tiny:
+        signal = layer(signal)
+        print(f"after {type(layer).__name__:7}: {signal}")
+y_hat_torch = signal.item()
+print(f"by hand {y_hat:.6f}, nn.Sequential {y_hat_torch:.6f}")
+
+# %% count_params
+def count_parameters(model):
+    """The number of trainable numbers in ``model``, counted from its tensors with ``numel``."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def mlp(sizes, activation=nn.ReLU):
+    """A fully connected network, e.g. ``mlp([784, 128, 10])``, with ``activation`` between layers."""
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), activation()]
+    return nn.Sequential(*layers[:-1])  # no activation after the last layer
+
+
+def formula(sizes):
+    """The count by hand: each layer has inputs × outputs weights plus one bias per output.
+
+    Returns:
+        The working as text, and the total.
+    """
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    return " + ".join(f"{a}·{b}+{b}" for a, b in pairs), sum(a * b + b for a, b in pairs)
+
+
+for name, p in tiny.named_parameters():
+    print(f"tiny network {name:8} {str(tuple(p.shape)):7} {p.numel()} numbers")
+
+mnist_net = mlp([784, 128, 10])
+house_small = mlp([2, 8, 1])   # seed 002, section 5: HousePriceModelV2
+house_big = mlp([4, 16, 1])    # seed 002, section 8: HousePriceNet
+networks = {"forward-pass example": ([2, 2, 1], tiny), "MNIST classifier": ([784, 128, 10], mnist_net),
+            "house prices, 2 features": ([2, 8, 1], house_small), "house prices, 4 features": ([4, 16, 1], house_big)}
+print()
+print(f"{'network':25} {'sizes':15} {'formula':30} {'total':>8} {'numel':>8}")
+counts = {}
+for name, (sizes, model) in networks.items():
+    working, total = formula(sizes)
+    counts[name] = count_parameters(model)
+    assert counts[name] == total
+    print(f"{name:25} {'→'.join(map(str, sizes)):15} {working:30} {total:8,d} {counts[name]:8,d}")
+n_tiny, n_mnist = counts["forward-pass example"], counts["MNIST classifier"]
+n_house_small, n_house_big = counts["house prices, 2 features"], counts["house prices, 4 features"]
+
+# %% softmax_basic
+def softmax(scores):
+    """Scores to probabilities by the textbook formula: exponentiate, then divide by the total."""
+    e = torch.exp(scores)
+    return e / e.sum()
+
+
+scores = torch.tensor([2.0, 1.0, 0.1])
+probs = softmax(scores)
+print("probabilities:", probs)
+print("they sum to:  ", probs.sum())
+print("torch.softmax:", torch.softmax(scores, dim=0))
+
+# %% digit_table
+digit_scores = torch.tensor([0.5, 0.2, 3.1, 1.0, -0.5, -1.2, -0.8, -1.5, -1.0, -1.4])
+digit_exp = torch.exp(digit_scores)
+digit_probs = digit_exp / digit_exp.sum()
+print(f"{'digit':>5} {'score z':>8} {'e^z':>7} {'probability':>12}")
+for d in range(10):
+    print(f"{d:5d} {digit_scores[d]:8.1f} {digit_exp[d]:7.2f} {digit_probs[d]:12.1%}")
+print(f"{'sum':>5} {'':8} {digit_exp.sum():7.2f} {digit_probs.sum():12.1%}")
+
+prediction = digit_probs.argmax().item()
+confidence = digit_probs[prediction].item()
+rest_5_to_9 = digit_probs[5:].sum().item()
+lead = (digit_exp[2] / digit_exp[3]).item()  # digit 2's e^z as a multiple of digit 3's
+print(f"e^z of digit 2 is {lead:.1f} times that of the runner-up, digit 3")
+print(f"prediction: digit {prediction} with probability {confidence:.1%}; "
+      f"argmax of the raw scores: {digit_scores.argmax().item()}")
+
+# %% digit_plot
+fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+colors = ["tab:red" if d == prediction else "tab:blue" for d in range(10)]
+left.bar(range(10), digit_scores.tolist(), color=colors)
+left.axhline(0, color="grey", linewidth=0.5)
+left.set_title("raw scores z")
+left.set_ylabel("score")
+right.bar(range(10), digit_probs.tolist(), color=colors)
+right.set_title("softmax(z): probabilities, sum 1")
+right.set_ylabel("probability")
+for ax in (left, right):
+    ax.set_xlabel("digit")
+    ax.set_xticks(range(10))
+fig.tight_layout()
+plt.show()
+
+# %% softmax_overflow nonfinite=ok
+big = torch.tensor([1000.0, 999.0, 998.1])  # the scores of softmax_basic, plus 998
+overflow_at = math.log(torch.finfo(torch.float32).max)  # above this, e^z is too big for float32
+print(f"e^z overflows a 32-bit float for z > {overflow_at:.2f}")
+print("torch.exp(big):", torch.exp(big))
+print("softmax(big):  ", softmax(big))
+
+# %% softmax_stable
+def stable_softmax(scores):
+    """Softmax that cannot overflow: subtract the largest score first, which leaves the result unchanged."""
+    e = torch.exp(scores - scores.max())
+    return e / e.sum()
+
+
+print("stable_softmax(big):   ", stable_softmax(big))
+print("stable_softmax(scores):", stable_softmax(scores))
+print("torch.softmax(big):    ", torch.softmax(big, dim=0))
+stable_gap = (stable_softmax(big) - softmax(scores)).abs().max().item()
+print(f"largest difference from softmax(scores): {stable_gap:.1e}")
+
+# %% untrained_guess
+image = torch.rand(784)  # a stand-in for a 28 × 28 image, pixels in [0, 1)
+with torch.no_grad():
+    guess = torch.softmax(mnist_net(image), dim=0)
+print("untrained probabilities:", [round(p, 3) for p in guess.tolist()])
+guess_low, guess_high = guess.min().item(), guess.max().item()
+print(f"from {guess_low:.3f} to {guess_high:.3f}; uniform would be {1 / 10:.3f}")
+
+# %% xor_train
+X_xor = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+y_xor = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+coin_loss = math.log(2)  # the loss of answering 0.5 for every point
+print(f"loss of a 50/50 guess: ln 2 = {coin_loss:.4f}")
+
+torch.manual_seed(0)  # this section starts from a known state: "seed 0" below
+xor_net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
+loss_fn = nn.BCEWithLogitsLoss()  # binary cross-entropy on the raw output (see the losses chapter)
+optimizer = torch.optim.SGD(xor_net.parameters(), lr=1.0)
+
+xor_losses = []
+print(f"{'step':>5} {'loss':>8} {'correct':>8}")
+for step_number in range(500):
+    logits = xor_net(X_xor)
+    loss = loss_fn(logits, y_xor)
+    xor_losses.append(loss.item())
+    if step_number % 50 == 0 or step_number == 499:
+        correct = ((logits > 0).float() == y_xor).sum().item()
+        print(f"{step_number:5d} {loss.item():8.4f} {correct:6.0f}/4")
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+assert math.isfinite(xor_losses[-1]) and xor_losses[-1] < xor_losses[0]
+
+with torch.no_grad():
+    xor_probs = torch.sigmoid(xor_net(X_xor)).flatten()
+print("P(y = 1) for (0,0), (0,1), (1,0), (1,1):", [round(p, 3) for p in xor_probs.tolist()])
+assert ((xor_probs > 0.5).float() == y_xor.flatten()).all()
+
+# %% xor_boundary
+side = torch.linspace(-0.5, 1.5, 61)
+g1, g2 = torch.meshgrid(side, side, indexing="xy")
+with torch.no_grad():
+    surface = torch.sigmoid(xor_net(torch.stack([g1.flatten(), g2.flatten()], dim=1))).reshape(g1.shape)
+
+fig, ax = plt.subplots(figsize=(5, 4.2))
+shade = ax.contourf(g1, g2, surface, levels=[0, 0.5, 1], colors=["tab:blue", "tab:red"], alpha=0.25)
+ax.contour(g1, g2, surface, levels=[0.5], colors="black", linewidths=1.5)
+ax.scatter(X_xor[:, 0], X_xor[:, 1], c=["tab:blue" if t == 0 else "tab:red" for t in y_xor.flatten()],
+           s=120, edgecolors="black", zorder=3)
+ax.set_xlabel("x1")
+ax.set_ylabel("x2")
+ax.set_title("Learned XOR: red where P(y = 1) > 0.5, boundary in black")
+plt.show()
+
+# %% xor_hidden
+with torch.no_grad():
+    H = torch.tanh(xor_net[0](X_xor))  # each point's coordinates in the hidden layer
+w_out, b_out = xor_net[2].weight.detach()[0], xor_net[2].bias.detach()[0]
+for point, h in zip(X_xor.tolist(), H.tolist()):
+    print(f"x = {point}  ->  h = ({h[0]:+.3f}, {h[1]:+.3f})")
+twin_gap = (H[1] - H[2]).abs().max().item()
+print(f"(0,1) and (1,0) land {twin_gap:.1e} apart")
+
+fig, ax = plt.subplots(figsize=(5, 4.2))
+labels = {}  # points that land on the same hidden spot share one label
+for h, point in zip(H.tolist(), X_xor.tolist()):
+    labels.setdefault((round(h[0], 2), round(h[1], 2)), []).append(f"({point[0]:.0f},{point[1]:.0f})")
+for h, t in zip(H.tolist(), y_xor.flatten().tolist()):
+    ax.scatter(h[0], h[1], s=120, color="tab:red" if t == 1 else "tab:blue", edgecolors="black", zorder=3)
+for (h_1, h_2), names in labels.items():
+    ax.annotate(" and ".join(names), (h_1, h_2), textcoords="offset points", xytext=(-30, 10))
+h_line = torch.linspace(-1.1, 1.1, 50)
+ax.plot(h_line, -(w_out[0] * h_line + b_out) / w_out[1], color="black", label="output neuron's line")
+ax.set_xlim(-1.2, 1.2)
+ax.set_ylim(-1.2, 1.2)
+ax.set_xlabel("hidden unit h1")
+ax.set_ylabel("hidden unit h2")
+ax.set_title("XOR in the learned hidden space: one line separates it")
+ax.legend(loc="lower left")
+plt.show()
+
+# %% xor_seeds
+def train_xor_many(seeds, width, activation, steps=500, lr=1.0):
+    """Train one 2 → ``width`` → 1 network per seed on XOR, all in one loop.
+
+    Network ``s`` starts from the weights that ``nn.Sequential(nn.Linear(2, width), activation,
+    nn.Linear(width, 1))`` gets after ``torch.manual_seed(s)`` and takes the same plain
+    gradient-descent steps as the training loop above. Stacking the networks along a first
+    dimension only makes it faster.
+
+    Returns:
+        A dict of tensors, one entry per seed: ``loss`` (the last loss), ``correct`` (points
+        right out of 4), and ``hidden_start``/``hidden_end`` (hidden values of the four points).
+    """
+    starts = []
+    for s in seeds:
+        with torch.random.fork_rng():  # seed s for this network, then put the global generator back
+            torch.manual_seed(s)
+            model = nn.Sequential(nn.Linear(2, width), activation, nn.Linear(width, 1))
+        starts.append([p.detach() for p in model.parameters()])
+    A, a, B, b = [torch.stack(group).requires_grad_() for group in zip(*starts)]  # (seeds, ...) each
+
+    def forward():
+        hidden = activation(X_xor @ A.transpose(1, 2) + a[:, None, :])  # (seeds, 4, width)
+        return hidden, hidden @ B.transpose(1, 2) + b[:, None, :]      # (seeds, 4, 1)
+
+    with torch.no_grad():
+        hidden_start = forward()[0]
+    for _ in range(steps):
+        hidden, logits = forward()
+        losses = F.binary_cross_entropy_with_logits(logits, y_xor.expand_as(logits), reduction="none").mean(dim=(1, 2))
+        losses.sum().backward()  # the networks share nothing, so each gets its own gradient
+        with torch.no_grad():
+            for p in (A, a, B, b):
+                p -= lr * p.grad
+                p.grad = None
+    correct = ((logits > 0).float() == y_xor).sum(dim=(1, 2))
+    return {"loss": losses.detach(), "correct": correct, "hidden_start": hidden_start, "hidden_end": hidden.detach()}
+
+
+seeds = range(20)
+runs, solved = {}, {}
+print(f"{'activation':10} {'width':>5} {'solved':>9} {'median final loss':>18}")
+for act in [nn.ReLU(), nn.Tanh(), nn.Sigmoid()]:
+    for width in [2, 4, 8]:
+        key = (type(act).__name__, width)
+        runs[key] = train_xor_many(seeds, width, act)
+        solved[key] = int((runs[key]["correct"] == 4).sum())
+        assert torch.isfinite(runs[key]["loss"]).all()
+        print(f"{key[0]:10} {width:5d} {solved[key]:6d}/20 {runs[key]['loss'].median():18.4f}")
+
+# %% sigmoid_longer
+sigmoid_long = train_xor_many(seeds, 2, nn.Sigmoid(), steps=2000)
+solved_sigmoid_long = int((sigmoid_long["correct"] == 4).sum())
+print(f"Sigmoid, width 2, 2000 steps: {solved_sigmoid_long}/20 solved, "
+      f"median final loss {sigmoid_long['loss'].median():.4f}")
+
+# %% xor_why
+relu2 = runs[("ReLU", 2)]
+start = relu2["hidden_start"]                  # (20 seeds, 4 points, 2 units), before training
+active_on = (start > 0).sum(dim=1)             # for each seed and unit: on how many of the 4 points it is on
+kind = []
+for s in seeds:
+    if (active_on[s] == 0).any():
+        kind.append("a unit is off on all 4 points")
+    elif (active_on[s] == 4).all():
+        kind.append("both units are on for all 4 points")
+    else:
+        kind.append("some unit bends between the points")
+won = (relu2["correct"] == 4).tolist()
+
+print(f"{'how the two ReLU units start':36} {'seeds':>5} {'solved':>6}")
+why = {}
+for k in dict.fromkeys(kind):
+    members = [s for s in seeds if kind[s] == k]
+    why[k] = (len(members), sum(won[s] for s in members))
+    print(f"{k:36} {why[k][0]:5d} {why[k][1]:6d}")
+n_dead_start, n_dead_solved = why["a unit is off on all 4 points"]
+n_linear_start, n_linear_solved = why["both units are on for all 4 points"]
+n_bend_start, n_bend_solved = why["some unit bends between the points"]
+
+# %% ua_fit
+def target(x):
+    """The 1-D function the networks below try to imitate."""
+    return torch.sin(2 * x) + 0.3 * x
+
+
+def fit(model, x, y, steps=500, lr=0.05):
+    """Full-batch training with Adam on the mean squared error.
+
+    Returns:
+        The loss at every step.
+    """
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(steps):
+        loss = ((model(x) - y) ** 2).mean()
+        history.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert math.isfinite(history[-1]) and history[-1] < history[0]
+    return history
+
+
+x_fit = torch.linspace(-3, 3, 200).reshape(-1, 1)
+y_fit = target(x_fit)
+ua_widths = [1, 2, 4, 8]
+ua_models, ua_loss = {}, {}
+print(f"{'hidden units':>12} {'parameters':>11} {'final MSE':>10}")
+for width in ua_widths:
+    torch.manual_seed(0)
+    ua_models[width] = mlp([1, width, 1], activation=nn.Tanh)
+    ua_loss[width] = fit(ua_models[width], x_fit, y_fit)[-1]
+    print(f"{width:12d} {count_parameters(ua_models[width]):11d} {ua_loss[width]:10.4f}")
+
+# %% ua_plot
+x_wide = torch.linspace(-6, 6, 300).reshape(-1, 1)
+fig, ax = plt.subplots(figsize=(6.4, 3.8))
+ax.axvspan(-3, 3, color="grey", alpha=0.12, label="training interval")
+ax.plot(x_wide, target(x_wide), color="black", linewidth=2.5, label="target")
+with torch.no_grad():
+    for width in ua_widths:
+        ax.plot(x_wide, ua_models[width](x_wide), label=f"{width} hidden units")
+ax.set_xlabel("x")
+ax.set_ylabel("y")
+ax.set_title("One hidden layer of growing width")
+ax.legend(fontsize=8, loc="lower right")
+plt.show()
+
+# %% width_depth
+def dead_units(model, x):
+    """For each ReLU layer of ``model``, how many units output zero for every input in ``x``.
+
+    Such units get no gradient, so they can no longer learn.
+    """
+    dead, h = [], x
+    with torch.no_grad():
+        for layer in model:
+            h = layer(h)
+            if isinstance(layer, nn.ReLU):
+                dead.append(int((h == 0).all(dim=0).sum()))
+    return dead
+
+
+shapes = [[1, 32, 1], [1, 8, 8, 1], [1, 5, 5, 5, 5, 1]]
+wd_loss, wd_dead = {}, {}
+print(f"{'shape':14} {'parameters':>10} {'MSE seed 0':>11} {'MSE seed 1':>11}   dead units per layer (seed 0; seed 1)")
+for shape in shapes:
+    name = "→".join(map(str, shape))
+    for s in (0, 1):
+        with torch.random.fork_rng():
+            torch.manual_seed(s)
+            model = mlp(shape)  # ReLU between layers
+        wd_loss[name, s] = fit(model, x_fit, y_fit)[-1]
+        wd_dead[name, s] = dead_units(model, x_fit)
+    print(f"{name:14} {count_parameters(model):10d} {wd_loss[name, 0]:11.4f} {wd_loss[name, 1]:11.4f}"
+          f"   {wd_dead[name, 0]}; {wd_dead[name, 1]}  of {shape[1:-1]}")
+
+# %% ex_forward
+x_ex = torch.tensor([2.0, 3.0])
+W1_ex = torch.tensor([[0.5, -0.3], [0.2, 0.8]])  # as nn.Linear stores it: one row per hidden neuron
+b1_ex = torch.tensor([0.1, -0.1])
+W2_ex = torch.tensor([[0.4], [0.6]])             # written (inputs, outputs): shape 2 × 1
+b2_ex = torch.tensor([0.0])
+
+z1_ex = W1_ex @ x_ex + b1_ex   # [0.5·2 − 0.3·3 + 0.1, 0.2·2 + 0.8·3 − 0.1]
+h1_ex = torch.relu(z1_ex)
+out_ex = h1_ex @ W2_ex + b2_ex  # 0.4·h1 + 0.6·h2
+print("z1  =", z1_ex)
+print("h1  =", h1_ex)
+print("out =", out_ex)
+
+check = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+with torch.no_grad():
+    check[0].weight.copy_(W1_ex)
+    check[0].bias.copy_(b1_ex)
+    check[2].weight.copy_(W2_ex.T)  # nn.Linear wants (outputs, inputs)
+    check[2].bias.copy_(b2_ex)
+    ex_output = check(x_ex).item()
+print(f"nn.Sequential: {ex_output:.4f}")
+
+z1_other = x_ex @ W1_ex + b1_ex  # the other reading: W1 as (inputs, outputs)
+print("other reading: z1 =", z1_other, " out =", torch.relu(z1_other) @ W2_ex + b2_ex)
+
+# %% ex_count
+digits_sizes = [64, 32, 16, 10]
+working, by_formula = formula(digits_sizes)
+n_digits_net = count_parameters(mlp(digits_sizes))
+print(f"{working} = {by_formula:,d}")
+print(f"numel: {n_digits_net:,d}")
+
+# %% ex_linear_xor
+linear_runs = train_xor_many(seeds, 8, nn.Identity())
+linear_solved = int((linear_runs["correct"] == 4).sum())
+linear_best = int(linear_runs["correct"].max())
+linear_min_loss = linear_runs["loss"].min().item()
+print(f"solved: {linear_solved} of 20")
+print(f"most points right in any run: {linear_best} of 4")
+print(f"lowest final loss: {linear_min_loss:.4f} (ln 2 = {coin_loss:.4f})")

@@ -1,0 +1,345 @@
+"""The MLP chapter: collapse of linear stacks, activations and their slopes, the forward pass,
+parameter counts, softmax, XOR training and universal approximation, checked independently."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+CHAPTER = "mlp"
+
+
+def sigmoid(z):
+    return 1 / (1 + math.exp(-z))
+
+
+# ----------------------------------------------------------------- layers and collapse
+
+
+def test_layers_compute_relu_of_affine_maps(chapter):
+    net, x = chapter["net"], torch.randn(7, 3)
+    W1, b1 = net[0].weight.detach(), net[0].bias.detach()
+    W2, b2 = net[2].weight.detach(), net[2].bias.detach()
+    assert W1.shape == (4, 3) and W2.shape == (2, 4)
+    by_hand = torch.clamp(x @ W1.T + b1, min=0) @ W2.T + b2
+    with torch.no_grad():
+        assert torch.allclose(net(x), by_hand, atol=1e-6)
+    assert "input (5, 3) -> hidden (5, 4) -> output (5, 2)" in chapter.output("layers")
+
+
+def test_two_linear_layers_are_one(chapter):
+    first, second, merged = chapter["first"], chapter["second"], chapter["merged"]
+    x = torch.randn(200, 3, dtype=torch.float64)
+    W1, b1 = first.weight.double(), first.bias.double()
+    W2, b2 = second.weight.double(), second.bias.double()
+    # in float64, the composition and W' = W2 W1, b' = W2 b1 + b2 agree to rounding
+    composed = (x @ W1.T + b1) @ W2.T + b2
+    with torch.no_grad():
+        assert torch.allclose(composed, x @ merged.weight.double().T + merged.bias.double(), atol=1e-6)
+    assert 0 <= chapter["collapse_gap"] < 1e-5
+    assert f"{chapter['collapse_gap']:.1e}" in chapter.output("collapse")
+
+
+def test_deep_linear_stack_is_an_affine_line_and_relu_bends_it(chapter):
+    xs, ys_linear, ys_relu = chapter["xs"], chapter["ys_linear"], chapter["ys_relu"]
+    # multiply the six weight matrices out: the stack is one affine map a·x + c
+    W, c = torch.eye(1, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
+    for lin in chapter["linears"]:
+        W = lin.weight.double() @ W
+        c = lin.weight.double() @ c + lin.bias.double()
+    with torch.no_grad():
+        assert torch.allclose(ys_linear.double(), xs.double() @ W.T + c, atol=1e-5)
+    second_diff = lambda y: (y[2:] - 2 * y[1:-1] + y[:-2]).abs().max().item()  # noqa: E731
+    assert second_diff(ys_linear) < 1e-5
+    assert second_diff(ys_relu) > 100 * second_diff(ys_linear)
+    slopes = (ys_relu[1:] - ys_relu[:-1]) / (xs[1:] - xs[:-1])
+    assert slopes.min() < 0 < slopes.max()  # "even changes sign"
+
+
+# ----------------------------------------------------------------- activations
+
+
+def gelu(z):
+    return z * 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+REFERENCE = {
+    "step": lambda z: 1.0 if z > 0 else 0.0,
+    "sigmoid": sigmoid,
+    "tanh": math.tanh,
+    "ReLU": lambda z: max(0.0, z),
+    "GELU": gelu,
+}
+
+
+def test_activation_table_matches_formulas(chapter):
+    z, values = chapter["z"].tolist(), chapter["values"]
+    for name, ref in REFERENCE.items():
+        for i, zi in enumerate(z):
+            assert values[name][i].item() == pytest.approx(ref(zi), abs=1e-6), (name, zi)
+    row = " -1.0 " + "".join(f"{REFERENCE[n](-1.0):9.4f}" for n in REFERENCE)
+    assert row in chapter.output("activations")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "GELU"])
+def test_derivative_matches_finite_differences(chapter, name):
+    fn, ref = chapter["activations"][name], REFERENCE[name]
+    z = torch.empty(20).uniform_(-4, 4)
+    slopes = chapter["derivative"](fn, z)
+    h = 1e-5
+    for zi, s in zip(z.tolist(), slopes.tolist()):
+        assert s == pytest.approx((ref(zi + h) - ref(zi - h)) / (2 * h), abs=1e-4)
+
+
+def test_step_has_no_slope_and_relu_slope_is_zero_or_one(chapter):
+    derivative, z = chapter["derivative"], torch.tensor([-2.0, -0.3, 0.4, 3.0])
+    assert derivative(chapter["step"], z).tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert derivative(torch.relu, z).tolist() == [0.0, 0.0, 1.0, 1.0]
+    out = chapter.output("relu_grad")
+    assert "z =  -0.1   ReLU(z) =  0.0   gradient = 0" in out and "z =   0.1   ReLU(z) =  0.1   gradient = 1" in out
+
+
+def test_sigmoid_peak_is_a_quarter_at_zero(chapter):
+    # σ' = σ(1 − σ) is largest where σ = 1/2, i.e. z = 0, where it is 1/4
+    assert chapter["sigmoid_peak"] == pytest.approx(0.25, abs=1e-7)
+    assert chapter["sigmoid_peak_at"] == pytest.approx(0.0, abs=1e-6)
+    assert chapter["ten_layers"] == pytest.approx(0.25**10, rel=1e-5)
+    assert "0.25 ** 10 = 9.54e-07" in chapter.output("sigmoid_peak")
+
+
+def test_chain_gradients_equal_the_product_of_slopes(chapter):
+    def by_hand(slope, fn, depth, h=0.5):
+        product = 1.0
+        for _ in range(depth):
+            product *= slope(h)
+            h = fn(h)
+        return product
+
+    sig_slope = lambda h: sigmoid(h) * (1 - sigmoid(h))  # noqa: E731
+    tanh_slope = lambda h: 1 - math.tanh(h) ** 2  # noqa: E731
+    for depth in (1, 5, 10, 17):
+        assert chapter["chain_gradient"](torch.sigmoid, depth) == pytest.approx(by_hand(sig_slope, sigmoid, depth), rel=1e-4)
+        assert chapter["chain_gradient"](torch.tanh, depth) == pytest.approx(by_hand(tanh_slope, math.tanh, depth), rel=1e-4)
+    chain = chapter["chain"]
+    assert chain["ReLU"] == 1.0
+    assert chain["sigmoid"] < 0.25**10 < chain["tanh"] < 1  # the prose's ordering
+
+
+# ----------------------------------------------------------------- forward pass and counts
+
+
+def test_forward_pass_worked_example(chapter):
+    W1 = torch.tensor([[0.5, 0.8], [-0.3, 0.6]], dtype=torch.float64)
+    b1 = torch.tensor([-0.1, 0.2], dtype=torch.float64)
+    z = W1 @ torch.tensor([1.0, 0.5], dtype=torch.float64) + b1
+    h = z.clamp(min=0)
+    z_out = 0.7 * h[0] - 0.5 * h[1] - 0.1
+    assert (chapter["z1"], chapter["z2"]) == pytest.approx(tuple(z.tolist()))
+    assert (chapter["h1"], chapter["h2"]) == pytest.approx(tuple(h.tolist()))
+    assert chapter["z_out"] == pytest.approx(z_out.item())
+    assert chapter["z_out"] == pytest.approx(0.36)
+    assert chapter["y_hat"] == pytest.approx(sigmoid(0.36))
+    assert round(chapter["y_hat"], 2) == 0.59  # the value the lecture quotes
+    assert chapter["y_hat_torch"] == pytest.approx(chapter["y_hat"], abs=1e-6)
+    assert "y_hat = sigmoid(0.3600) = 0.5890" in chapter.output("forward_by_hand")
+
+
+def count_by_formula(sizes):
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+class HousePriceModelV2(nn.Module):
+    """Seed 002 section 5's model, rebuilt here as a class (independently of the chapter's mlp())."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer1, self.relu, self.layer2 = nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)
+
+
+def test_parameter_counts(chapter):
+    assert count_by_formula([2, 2, 1]) == chapter["n_tiny"] == 9
+    assert count_by_formula([784, 128, 10]) == chapter["n_mnist"] == 101_770
+    assert count_by_formula([2, 8, 1]) == chapter["n_house_small"] == 33
+    assert count_by_formula([4, 16, 1]) == chapter["n_house_big"] == 97
+    assert sum(p.numel() for p in HousePriceModelV2().parameters()) == 33
+    # the chapter's helpers agree with the formula for shapes it never built
+    for sizes in ([5, 3], [3, 7, 7, 2], [10, 1, 10]):
+        assert chapter["count_parameters"](chapter["mlp"](sizes)) == count_by_formula(sizes) == chapter["formula"](sizes)[1]
+    assert "784·128+128 + 128·10+10         101,770  101,770" in chapter.output("count_params")
+
+
+# ----------------------------------------------------------------- softmax
+
+
+def softmax_by_hand(scores):
+    exps = [math.exp(s) for s in scores]
+    return [e / sum(exps) for e in exps]
+
+
+def test_softmax_of_two_one_point_one(chapter):
+    expected = softmax_by_hand([2.0, 1.0, 0.1])
+    assert chapter["probs"].tolist() == pytest.approx(expected, abs=1e-6)
+    assert [round(p, 3) for p in expected] == [0.659, 0.242, 0.099]  # the lecture's numbers
+
+
+def test_digit_table_matches_the_lecture(chapter):
+    probs = softmax_by_hand(chapter["digit_scores"].tolist())
+    assert chapter["digit_probs"].tolist() == pytest.approx(probs, abs=1e-6)
+    percent = [round(100 * p, 1) for p in probs]
+    assert percent[:5] == [5.5, 4.1, 74.0, 9.1, 2.0]
+    assert round(100 * sum(probs[5:]), 1) == 5.3 == round(100 * chapter["rest_5_to_9"], 1)
+    assert chapter["prediction"] == max(range(10), key=lambda d: probs[d]) == 2
+    assert chapter["lead"] == pytest.approx(math.exp(3.1 - 1.0), rel=1e-5)
+
+
+def test_softmax_overflow_and_the_max_shift(chapter):
+    assert "nan" in chapter.output("softmax_overflow") and "inf" in chapter.output("softmax_overflow")
+    stable = chapter["stable_softmax"]
+    for _ in range(5):
+        z = torch.randn(6) * 5
+        shifted = z + torch.empty(1).uniform_(-500, 500)  # large scores: the naive formula would overflow
+        exps = [math.exp(v - max(shifted.tolist())) for v in shifted.tolist()]
+        assert stable(shifted).tolist() == pytest.approx([e / sum(exps) for e in exps], abs=1e-6)
+    assert chapter["stable_gap"] < 1e-5
+    assert torch.isinf(torch.exp(torch.tensor(chapter["overflow_at"] + 0.01)))
+    assert torch.isfinite(torch.exp(torch.tensor(chapter["overflow_at"] - 0.01)))
+
+
+def test_untrained_network_is_near_uniform(chapter):
+    guess = chapter["guess"]
+    assert guess.sum().item() == pytest.approx(1.0, abs=1e-6)
+    assert 0.05 < chapter["guess_low"] <= chapter["guess_high"] < 0.2
+    assert chapter["guess_low"] == guess.min().item()
+
+
+# ----------------------------------------------------------------- XOR
+
+
+def test_xor_training_solves_xor(chapter):
+    losses = chapter["xor_losses"]
+    assert len(losses) == 500 and losses[-1] < 0.05 < losses[0]
+    assert abs(losses[0] - math.log(2)) < 0.1  # starts near a 50/50 guess
+    assert [round(p) for p in chapter["xor_probs"].tolist()] == [0, 1, 1, 0]
+    assert chapter["coin_loss"] == pytest.approx(math.log(2))
+
+
+def test_hidden_layer_separates_xor(chapter):
+    H, w, b = chapter["H"].double(), chapter["w_out"].double(), chapter["b_out"].double()
+    side = H @ w + b  # which side of the output neuron's line each point is on
+    assert (side[[1, 2]] > 0).all() and (side[[0, 3]] < 0).all()
+    assert chapter["twin_gap"] == (H[1] - H[2]).abs().max().item() == pytest.approx(0, abs=1e-2)
+
+
+def train_one(seed, width, activation, steps=500, lr=1.0):
+    """The plain training loop, one network at a time: what train_xor_many claims to reproduce."""
+    X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
+    torch.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(2, width), activation, nn.Linear(width, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        loss = nn.functional.binary_cross_entropy_with_logits(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return loss.item()
+
+
+def test_batched_training_equals_one_network_at_a_time(chapter):
+    runs = chapter["runs"]
+    assert runs[("Tanh", 2)]["loss"][0].item() == pytest.approx(chapter["xor_losses"][-1], abs=1e-4)
+    for seed, width, act in [(3, 4, nn.ReLU()), (7, 2, nn.Sigmoid())]:
+        key = (type(act).__name__, width)
+        assert runs[key]["loss"][seed].item() == pytest.approx(train_one(seed, width, act), abs=1e-4)
+
+
+def test_success_counts_and_the_claims_about_them(chapter):
+    runs, solved = chapter["runs"], chapter["solved"]
+    for key, run in runs.items():
+        assert solved[key] == int((run["correct"] == 4).sum())
+        assert f"{solved[key]:6d}/20" in chapter.output("xor_seeds")
+    assert solved[("ReLU", 2)] < 10 and solved[("ReLU", 2)] < solved[("ReLU", 4)] <= solved[("ReLU", 8)]
+    assert solved[("Tanh", 2)] < solved[("Tanh", 4)]
+    assert solved[("Sigmoid", 2)] < solved[("Tanh", 2)]
+    assert chapter["solved_sigmoid_long"] > solved[("Sigmoid", 2)]
+
+
+def test_dead_relu_units_never_come_back(chapter):
+    run = chapter["runs"][("ReLU", 2)]
+    # recompute the starting hidden values from the seeds, without the batched code
+    X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    for s in range(20):
+        torch.manual_seed(s)
+        first = nn.Linear(2, 2)
+        with torch.no_grad():
+            assert torch.allclose(run["hidden_start"][s], torch.relu(first(X)), atol=1e-6)
+    dead_at_start = (run["hidden_start"] == 0).all(dim=1)  # (seed, unit)
+    # a unit that is zero on every input gets zero gradient, so it is still zero at the end
+    assert (run["hidden_end"].permute(0, 2, 1)[dead_at_start] == 0).all()
+    seeds_with_dead = dead_at_start.any(dim=1)
+    assert chapter["n_dead_start"] == int(seeds_with_dead.sum())
+    assert chapter["n_dead_solved"] == int((seeds_with_dead & (run["correct"] == 4)).sum()) == 0
+    assert chapter["n_linear_solved"] == 0
+    assert chapter["n_dead_start"] + chapter["n_linear_start"] + chapter["n_bend_start"] == 20
+
+
+# ----------------------------------------------------------------- approximation
+
+
+def test_wider_hidden_layers_fit_better(chapter):
+    loss, models = chapter["ua_loss"], chapter["ua_models"]
+    assert loss[1] > loss[2] > loss[4] > loss[8]
+    assert loss[1] > 0.1 and loss[8] < 0.01
+    x = chapter["x_fit"]
+    with torch.no_grad():  # recompute the 8-unit fit's error from the model
+        mse = ((models[8](x) - (torch.sin(2 * x) + 0.3 * x)) ** 2).mean().item()
+    assert mse == pytest.approx(loss[8], rel=0.2)
+    for w in chapter["ua_widths"]:
+        assert chapter["count_parameters"](models[w]) == 3 * w + 1
+
+
+def test_width_versus_depth_table(chapter):
+    loss, dead = chapter["wd_loss"], chapter["wd_dead"]
+    counts = [count_by_formula(shape) for shape in chapter["shapes"]]
+    assert counts == [97, 97, 106]
+    assert all(math.isfinite(v) for v in loss.values())
+    deep = "1→5→5→5→5→1"
+    assert min(loss[deep, s] for s in (0, 1)) > max(v for (name, _), v in loss.items() if name != deep)
+    assert min(loss.values()) == loss["1→8→8→1", 0]
+    assert all(max(dead[deep, s]) == 3 for s in (0, 1))  # a layer of five with three dead units
+
+
+def test_dead_units_counts_units_that_never_fire(chapter):
+    model = nn.Sequential(nn.Linear(1, 3), nn.ReLU(), nn.Linear(3, 1))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.tensor([[1.0], [-1.0], [0.0]]))
+        model[0].bias.copy_(torch.tensor([0.0, -5.0, -1.0]))  # units 2 and 3 are negative on [-3, 3]
+    assert chapter["dead_units"](model, torch.linspace(-3, 3, 50).reshape(-1, 1)) == [2]
+
+
+# ----------------------------------------------------------------- exercises
+
+
+def test_exercise_forward_pass(chapter):
+    x, W1, b1, W2 = [2.0, 3.0], [[0.5, -0.3], [0.2, 0.8]], [0.1, -0.1], [0.4, 0.6]
+    z = [sum(W1[i][k] * x[k] for k in range(2)) + b1[i] for i in range(2)]
+    out = sum(max(0.0, zi) * w for zi, w in zip(z, W2))
+    assert chapter["z1_ex"].tolist() == pytest.approx(z)
+    assert z == pytest.approx([0.2, 2.7])
+    assert chapter["ex_output"] == pytest.approx(out, abs=1e-6)
+    assert out == pytest.approx(1.7)
+    other = [sum(x[k] * W1[k][i] for k in range(2)) + b1[i] for i in range(2)]  # W1 read as (inputs, outputs)
+    assert chapter["z1_other"].tolist() == pytest.approx(other)
+    assert other == pytest.approx([1.7, 1.7])
+
+
+def test_exercise_count(chapter):
+    assert chapter["n_digits_net"] == (64 * 32 + 32) + (32 * 16 + 16) + (16 * 10 + 10) == 2778
+
+
+def test_exercise_linear_xor(chapter):
+    runs = chapter["linear_runs"]
+    assert chapter["linear_solved"] == 0 and chapter["linear_best"] <= 3
+    # a linear score cannot beat ln 2 on XOR: the loss is convex and symmetric, minimised at w = 0
+    assert (runs["loss"] >= math.log(2) - 1e-4).all()
