@@ -205,6 +205,40 @@ fig.suptitle("One perceptron, one straight boundary: orange = output 1, hollow =
 fig.tight_layout()
 plt.show()
 
+# %% widget_defaults
+# Which of AND, OR, NAND and XOR does a setting of (w1, w2, b) compute?
+GATES = {
+    "AND": TARGETS["AND"],
+    "OR": TARGETS["OR"],
+    "NAND": {inputs: 1 - out for inputs, out in TARGETS["AND"].items()},
+    "XOR": TARGETS["XOR"],
+}
+
+
+def gates_computed(w1, w2, b):
+    """The gates among AND, OR, NAND and XOR that one perceptron with these weights computes.
+
+    Args:
+        w1: The weight of ``x1``.
+        w2: The weight of ``x2``.
+        b: The bias.
+
+    Returns:
+        A list of gate names, empty when it computes none of them.
+    """
+    outputs = {(x1, x2): perceptron(x1, x2, w1, w2, b) for x1, x2 in INPUTS}
+    return [name for name, target in GATES.items() if outputs == target]
+
+
+# The explorer below starts from AND's weights, and should show exactly this.
+explorer_z = [AND_WEIGHTS[0] * x1 + AND_WEIGHTS[1] * x2 + AND_WEIGHTS[2] for x1, x2 in INPUTS]
+explorer_outputs = [perceptron(x1, x2, *AND_WEIGHTS) for x1, x2 in INPUTS]
+explorer_gates = ", ".join(gates_computed(*AND_WEIGHTS)) or "none"
+print("(w1, w2, b) =", AND_WEIGHTS)
+print("inputs: ", INPUTS)
+print("z:      ", explorer_z)
+print("outputs:", explorer_outputs, "->", explorer_gates)
+
 # %% xor_lines
 xor_labels = [TARGETS["XOR"][p] for p in INPUTS]
 # Four lines, each with the side that outputs 1 chosen as well as it can be for XOR.

@@ -103,6 +103,31 @@ def test_xor_lines_each_get_one_wrong_at_least(chapter):
         assert f"{label:18} gets {wrong} of the 4 XOR points wrong" in out
 
 
+def test_widget_defaults_what_the_explorer_starts_from(chapter):
+    w1, w2, b = chapter["AND_WEIGHTS"]
+    assert chapter["explorer_z"] == [w1 * x1 + w2 * x2 + b for x1, x2 in CORNERS] == [-1.5, -0.5, -0.5, 0.5]
+    assert chapter["explorer_outputs"] == [x1 & x2 for x1, x2 in CORNERS]
+    assert chapter["explorer_gates"] == "AND"
+    out = chapter.output("widget_defaults")
+    assert "z:       [-1.5, -0.5, -0.5, 0.5]" in out and "outputs: [0, 0, 0, 1] -> AND" in out
+
+
+def test_gates_computed_against_tensor_truth_tables(chapter):
+    """gates_computed on 400 random settings (and lines through corners) against torch's heaviside."""
+    gates_computed = chapter["gates_computed"]
+    targets = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "XOR": [0, 1, 1, 0]}
+    rng = random.Random(3)
+    W = torch.tensor([[rng.choice(range(-20, 21)) / 10 for _ in range(3)] for _ in range(400)]
+                     + [[1.0, 1.0, -1.0], [1.0, 1.0, -2.0], [-1.0, -1.0, 1.5], [0.0, 0.0, 0.0]], dtype=torch.float64)
+    outs = outputs_on_corners(W).tolist()
+    found = set()
+    for row, out in zip(W.tolist(), outs):
+        expected = [name for name, target in targets.items() if out == target]
+        assert gates_computed(*row) == expected, row
+        found.update(expected)
+    assert found == {"AND", "OR", "NAND"}  # every gate but XOR turns up, XOR never
+
+
 # ----------------------------------------------------------------- XOR is impossible
 
 
