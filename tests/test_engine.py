@@ -6,6 +6,7 @@ Unit tests call the engine's functions directly; the build tests make a throwawa
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -331,3 +332,27 @@ def test_a_good_book_builds_and_shows_its_output(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     html = (book / "site" / "index.html").read_text()
     assert 'class="snippet-output' in html and ">42" in html and "The answer is 2." in html
+
+
+def test_open_in_colab_is_built_from_a_github_repo_url():
+    from snippets._engine import colab_url
+
+    assert colab_url("https://github.com/someone/nn-book", "tensors") == (
+        "https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/tensors.ipynb")
+    assert colab_url("https://github.com/someone/nn-book/", "mlp").endswith("/someone/nn-book/blob/gh-pages/downloads/mlp.ipynb")
+    assert colab_url(None, "tensors") is None and colab_url("https://gitlab.com/a/b", "tensors") is None
+
+
+def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp_path):
+    book = make_book(tmp_path, GOOD, "{{ cell a }}\n")
+    with (book / "mkdocs.yml").open("a") as config:
+        config.write("repo_url: https://github.com/someone/nn-book\n")
+    proc = build(book)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (book / "site" / "index.html").read_text()
+    assert 'href="downloads/demo.ipynb"' in html and 'href="downloads/demo.py"' in html
+    assert 'href="https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/demo.ipynb"' in html
+    notebook = json.loads((book / "site" / "downloads" / "demo.ipynb").read_text())
+    assert notebook["cells"][1]["outputs"][0]["text"] == ["42\n"]
+    script = (book / "site" / "downloads" / "demo.py").read_text()
+    assert "x = 2\nprint(x * 21)" in script
