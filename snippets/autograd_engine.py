@@ -26,6 +26,12 @@ class Value:
         _children: the Values it was computed from (set by the operations).
         _op: the name of the operation that made it, for display.
         label: an optional name, for display.
+
+    Examples:
+        >>> x, y = Value(2.0), Value(3.0)
+        >>> f = x * y + x
+        >>> f.backward(); f.data, x.grad, y.grad   # df/dx = y + 1, df/dy = x
+        (8.0, 4.0, 2.0)
     """
 
     def __init__(self, data, _children=(), _op="", label=""):
@@ -162,6 +168,10 @@ def draw_value_graph(root, title):
     Args:
         root: the output Value; the graph is found by walking ``_prev``.
         title: the figure title.
+
+    Examples:
+        >>> p = Value(2.0, label="a") * Value(3.0, label="b")
+        >>> p.backward(); draw_value_graph(p, "p = a * b")   # three boxes: a and b feed p
     """
     nodes = root._topo()                     # every Value, found by walking _prev
     edges = [(child, v) for v in nodes for child in v._prev]
@@ -279,7 +289,14 @@ print(f"dg/da = {a.grad:.4f}, dg/db = {b.grad:.4f}; same as after the first: {(a
 
 # %% nn_library
 class Module:
-    """Anything with parameters: it can list them and zero their gradients."""
+    """Anything with parameters: it can list them and zero their gradients.
+
+    Examples:
+        >>> neuron = Neuron(2)
+        >>> neuron([1.0, 2.0]).backward(); neuron.zero_grad()
+        >>> [p.grad for p in neuron.parameters()]
+        [0.0, 0.0, 0.0]
+    """
 
     def zero_grad(self):
         """Set every parameter's gradient to 0 before the next backward pass."""
@@ -292,7 +309,14 @@ class Module:
 
 
 class Neuron(Module):
-    """One neuron: a weighted sum of its inputs plus a bias, then a ReLU unless ``nonlin`` is False."""
+    """One neuron: a weighted sum of its inputs plus a bias, then a ReLU unless ``nonlin`` is False.
+
+    Examples:
+        >>> n = Neuron(2)
+        >>> n.w[0].data, n.w[1].data, n.b.data = 0.5, -1.0, 0.25   # instead of the random start
+        >>> n([2.0, 1.0]).data   # relu(0.5·2 - 1·1 + 0.25)
+        0.25
+    """
 
     def __init__(self, nin, nonlin=True):
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
@@ -308,7 +332,13 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons that all read the same ``nin`` inputs."""
+    """``nout`` neurons that all read the same ``nin`` inputs.
+
+    Examples:
+        >>> layer = Layer(3, 4)
+        >>> len(layer([1.0, 2.0, 3.0])), len(layer.parameters())   # 4 outputs; 4 × (3 weights + 1 bias)
+        (4, 16)
+    """
 
     def __init__(self, nin, nout, **kwargs):
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
@@ -322,7 +352,15 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers in a row; every layer but the last has a ReLU. ``MLP(2, [8, 1])``: 2 inputs, 8 hidden, 1 output."""
+    """Layers in a row; every layer but the last has a ReLU. ``MLP(2, [8, 1])``: 2 inputs, 8 hidden, 1 output.
+
+    Examples:
+        >>> model = MLP(2, [8, 1])
+        >>> len(model.parameters())   # 8 × (2 + 1) + 1 × (8 + 1)
+        33
+        >>> type(model([1.0, -1.0])).__name__   # one output: a single Value, not a list
+        'Value'
+    """
 
     def __init__(self, nin, nouts):
         sizes = [nin] + nouts
@@ -343,6 +381,10 @@ def make_xor(n, noise):
 
     The label is +1 where x1 and x2 have the same sign and -1 where they differ, so no
     straight line can separate the two classes.
+
+    Examples:
+        >>> make_xor(4, noise=0.0)   # one point on each corner
+        ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [1, -1, -1, 1])
     """
     points, labels = [], []
     for i in range(n):
@@ -361,7 +403,12 @@ print(f"MLP(2, [8, 1]) has {n_model_params} parameters")
 
 # %% train_engine
 def hinge_loss(scores, labels):
-    """Mean of max(0, 1 - y·score): zero once a point is on its side with a margin of 1."""
+    """Mean of max(0, 1 - y·score): zero once a point is on its side with a margin of 1.
+
+    Examples:
+        >>> hinge_loss([Value(2.0), Value(0.5)], [1, 1]).data   # margin 2 costs 0, margin 0.5 costs 0.5
+        0.25
+    """
     return sum((1 - yi * si).relu() for yi, si in zip(labels, scores)) / len(labels)
 
 
@@ -444,7 +491,13 @@ print(f"d(r² + r)/dr at r = 3: {reuse_grad}")
 
 # %% ex_sigmoid
 def sigmoid(self):
-    """1 / (1 + e^-x) as a single operation; its local gradient is s (1 - s)."""
+    """1 / (1 + e^-x) as a single operation; its local gradient is s (1 - s).
+
+    Examples:
+        >>> x = Value(0.0)
+        >>> s = sigmoid(x); s.backward(); s.data, x.grad   # s = 0.5, and 0.5 · (1 - 0.5)
+        (0.5, 0.25)
+    """
     s = 1 / (1 + math.exp(-self.data))
     out = Value(s, (self,), "sigmoid")
 
@@ -468,7 +521,13 @@ print(f"torch:           {v_torch.grad.item():.10f}")
 
 # %% ex_wrong_order
 def backward_breadth_first(root):
-    """A broken backward(): nodes in breadth-first order from the output, not topological order."""
+    """A broken backward(): nodes in breadth-first order from the output, not topological order.
+
+    Examples:
+        >>> k, top = diamond()
+        >>> backward_breadth_first(top); k.grad   # the right answer is 8
+        2.0
+    """
     root.grad = 1.0
     queue, seen = [root], {root}
     while queue:
@@ -481,7 +540,13 @@ def backward_breadth_first(root):
 
 
 def diamond():
-    """top = m + 3m with m = 2k, so d top / dk = 8: m is used twice, once directly."""
+    """top = m + 3m with m = 2k, so d top / dk = 8: m is used twice, once directly.
+
+    Examples:
+        >>> k, top = diamond()
+        >>> top.backward(); top.data, k.grad
+        (8.0, 8.0)
+    """
     k = Value(1.0)
     m = k * 2
     top = m + m * 3

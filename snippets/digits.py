@@ -37,6 +37,10 @@ def mosaic(tiles, columns, gap=1):
 
     Returns:
         A 2-D float tensor. Gaps (and unused places) are NaN, which ``imshow`` leaves blank.
+
+    Examples:
+        >>> mosaic(torch.tensor([[[0.0]], [[1.0]]]), columns=2)   # two 1 × 1 tiles, side by side
+        tensor([[0., nan, 1.]])
     """
     count, height, width = tiles.shape
     rows = math.ceil(count / columns)
@@ -117,6 +121,13 @@ def load_idx(path):
     Raises:
         ValueError: if the header is not that of an IDX file of unsigned bytes, or the
             data does not have the length the header promises.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     save_idx(f"{folder}/labels-idx1-ubyte.gz", torch.tensor([7, 2, 1], dtype=torch.uint8))
+        ...     print(load_idx(f"{folder}/labels-idx1-ubyte.gz"))
+        tensor([7, 2, 1], dtype=torch.uint8)
     """
     with open(path, "rb") as f:
         raw = f.read()
@@ -141,6 +152,17 @@ def load_mnist(folder):
 
     Returns:
         ``(train_images, train_labels, test_images, test_labels)``; images have shape (N, 28, 28).
+
+    Examples:
+        >>> import tempfile
+        >>> white = torch.full((2, 28, 28), 255, dtype=torch.uint8)   # two all-white images
+        >>> with tempfile.TemporaryDirectory() as folder:   # a stand-in for the four MNIST files
+        ...     for part in ["train", "t10k"]:
+        ...         save_idx(f"{folder}/{part}-images-idx3-ubyte.gz", white)
+        ...         save_idx(f"{folder}/{part}-labels-idx1-ubyte", torch.tensor([7, 2], dtype=torch.uint8))
+        ...     train_images, train_labels, _, _ = load_mnist(folder)
+        >>> train_images.shape, train_images.max().item(), train_labels.tolist()
+        (torch.Size([2, 28, 28]), 1.0, [7, 2])
     """
     def read(name):
         path = f"{folder}/{name}-ubyte"
@@ -156,6 +178,14 @@ def save_idx(path, tensor):
     Args:
         path: the file to write.
         tensor: a uint8 tensor of any shape.
+
+    Examples:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder:   # header 00 00 08 02, sizes 2 and 3, then the data
+        ...     save_idx(f"{folder}/grid-idx2-ubyte", torch.arange(6, dtype=torch.uint8).reshape(2, 3))
+        ...     with open(f"{folder}/grid-idx2-ubyte", "rb") as f:
+        ...         print(f.read().hex(" "))
+        00 00 08 02 00 00 00 02 00 00 00 03 00 01 02 03 04 05
     """
     header = struct.pack(f">HBB{tensor.ndim}I", 0, 0x08, tensor.ndim, *tensor.shape)
     data = header + bytes(tensor.flatten().tolist())
@@ -187,6 +217,12 @@ def make_mlp(sizes):
 
     Returns:
         An ``nn.Sequential`` that maps ``(batch, sizes[0])`` to ``(batch, sizes[-1])`` logits.
+
+    Examples:
+        >>> [type(layer).__name__ for layer in make_mlp([64, 64, 10])]
+        ['Linear', 'ReLU', 'Linear']
+        >>> make_mlp([64, 64, 10])(torch.zeros(5, 64)).shape   # 5 images in, 10 scores each out
+        torch.Size([5, 10])
     """
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -233,6 +269,12 @@ def evaluate(model, X, y):
 
     Returns:
         ``(loss, accuracy)`` as Python floats.
+
+    Examples:
+        >>> logits = torch.tensor([[2.0, 0.0], [0.0, 2.0], [2.0, 0.0]])   # nn.Identity passes them through
+        >>> loss, accuracy = evaluate(nn.Identity(), logits, torch.tensor([0, 1, 1]))
+        >>> round(loss, 4), round(accuracy, 4)   # the third is wrong
+        (0.7936, 0.6667)
     """
     model.eval()
     with torch.no_grad():
@@ -257,6 +299,13 @@ def fit(model, optimizer, loader, train, val, epochs, patience=None):
         A dict of lists ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc`` (entry 0 is
         before training, entry k after epoch k) and ``best_epoch``, the epoch with the lowest
         validation loss.
+
+    Examples:
+        >>> _ = torch.manual_seed(0)
+        >>> net = make_mlp([64, 10]); opt = torch.optim.Adam(net.parameters(), lr=0.01)
+        >>> history = fit(net, opt, train_loader, (X_train, y_train), (X_val, y_val), epochs=2)
+        >>> len(history["val_loss"]), history["best_epoch"]   # before training, after epoch 1, after epoch 2
+        (3, 2)
     """
     history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
 
@@ -398,6 +447,10 @@ def nearest_mean_accuracy(train_features, test_features):
 
     Returns:
         The fraction of test images classified correctly.
+
+    Examples:
+        >>> round(nearest_mean_accuracy(X_train, X_test), 3)   # on the raw pixels
+        0.903
     """
     centres = torch.stack([train_features[y_train == d].mean(dim=0) for d in range(10)])
     guesses = torch.cdist(test_features, centres).argmin(dim=1)
@@ -547,12 +600,12 @@ candidates = {
 }
 print(f"{'optimizer':<26} {'first epoch >= 95%':>18} {'val loss':>8} {'val acc':>7}   (15 epochs)")
 first_95 = {}
-for name, make_optimizer in candidates.items():
+for name in candidates:
     torch.manual_seed(0)
     net = make_mlp([64, 64, 10])
     loader = DataLoader(TensorDataset(X_train, y_train), batch_size=batch_size,
                         shuffle=True, generator=torch.Generator().manual_seed(0))
-    h = fit(net, make_optimizer(net.parameters()), loader, (X_train, y_train), (X_val, y_val), epochs=15)
+    h = fit(net, candidates[name](net.parameters()), loader, (X_train, y_train), (X_val, y_val), epochs=15)
     assert all(math.isfinite(v) for v in h["val_loss"])
     first_95[name] = next((e for e, acc in enumerate(h["val_acc"]) if acc >= 0.95), None)
     print(f"{name:<26} {str(first_95[name] or 'never'):>18} {h['val_loss'][-1]:>8.4f} {h['val_acc'][-1]:>7.1%}")

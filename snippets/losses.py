@@ -95,6 +95,11 @@ def best_constant(values, loss_name):
 
     Returns:
         The best guess, as a float.
+
+    Examples:
+        >>> values = torch.tensor([1.0, 2.0, 9.0])
+        >>> best_constant(values, "mse"), best_constant(values, "mae")   # the mean and the median
+        (4.0, 2.0)
     """
     gaps = values - candidates[:, None]                      # (guesses, houses)
     losses = (gaps ** 2).mean(dim=1) if loss_name == "mse" else gaps.abs().mean(dim=1)
@@ -133,6 +138,12 @@ def binary_cross_entropy(p, y):
 
     Returns:
         ``-(y·log p + (1 - y)·log(1 - p))``; only the term for the true label is non-zero.
+
+    Examples:
+        >>> round(binary_cross_entropy(0.5, 1), 4)   # a coin flip costs ln 2
+        0.6931
+        >>> round(binary_cross_entropy(0.9, 0), 4)   # 90 % sure of the wrong class: -ln 0.1
+        2.3026
     """
     return -math.log(p) if y == 1 else -math.log(1 - p)
 
@@ -259,6 +270,12 @@ def naive_softmax(logits):
 
     Returns:
         The probabilities, which overflow to ``nan`` when a score passes about 88 in float32.
+
+    Examples:
+        >>> naive_softmax(torch.tensor([0.0, 0.0]))
+        tensor([0.5000, 0.5000])
+        >>> naive_softmax(torch.tensor([100.0, 0.0]))   # e^100 is inf in float32, and inf / inf is nan
+        tensor([nan, 0.])
     """
     e = torch.exp(logits)
     return e / e.sum(dim=-1, keepdim=True)
@@ -294,6 +311,10 @@ def log_softmax_by_hand(logits):
     Returns:
         ``z - max(z) - log(sum(exp(z - max(z))))``, which never overflows: every exponent is <= 0,
         and the largest term of the sum is exactly 1.
+
+    Examples:
+        >>> log_softmax_by_hand(torch.tensor([100.0, 0.0]))   # log P is about 0 and -100: no nan
+        tensor([   0., -100.])
     """
     m = logits.max(dim=-1, keepdim=True).values
     return logits - m - torch.log(torch.exp(logits - m).sum(dim=-1, keepdim=True))
@@ -400,6 +421,12 @@ def cross_entropy_from_scratch(logits, labels):
 
     Returns:
         A 0-dim tensor: the mean over the batch of ``logsumexp(z) - z[label]``.
+
+    Examples:
+        >>> cross_entropy_from_scratch(torch.tensor([[0.0, 0.0]]), torch.tensor([1]))   # 50/50: ln 2
+        tensor(0.6931)
+        >>> cross_entropy_from_scratch(torch.tensor([[100.0, 0.0]]), torch.tensor([1]))   # sure and wrong
+        tensor(100.)
     """
     m = logits.max(dim=1, keepdim=True).values
     logsumexp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))

@@ -101,7 +101,21 @@ print(scores + bias)  # the bias is added to each row
 
 # %% broadcast_rules
 def broadcast_shape(left, right):
-    """Apply the rules by hand: pad with 1s on the left, then compare from the right."""
+    """Apply the rules by hand: pad with 1s on the left, then compare from the right.
+
+    Args:
+        left: the shape of one tensor, a tuple of sizes.
+        right: the shape of the other.
+
+    Returns:
+        The shape of the broadcast result, or None when the shapes cannot broadcast.
+
+    Examples:
+        >>> broadcast_shape((4, 3), (3,))
+        (4, 3)
+        >>> broadcast_shape((4, 3), (4,)) is None
+        True
+    """
     width = max(len(left), len(right))
     left = (1,) * (width - len(left)) + tuple(left)
     right = (1,) * (width - len(right)) + tuple(right)

@@ -51,7 +51,13 @@ assert math.isfinite(loss_after) and loss_after < loss.item()
 
 # %% accumulate
 def house_loss():
-    """The MSE of ``model`` on the five houses, recomputed from scratch (a fresh graph)."""
+    """The MSE of ``model`` on the five houses, recomputed from scratch (a fresh graph).
+
+    Examples:
+        >>> loss = house_loss()
+        >>> loss.shape, loss.grad_fn.name()   # one number, with a new graph behind it
+        (torch.Size([]), 'MseLossBackward0')
+    """
     return criterion(model(X), y)
 
 
@@ -78,6 +84,12 @@ def train_houses(clear_gradients, epochs=30, seed=0):
 
     Returns:
         The loss before each update, as a list of floats.
+
+    Examples:
+        >>> [round(v, 1) for v in train_houses(clear_gradients=True, epochs=3)]
+        [74606.9, 68759.2, 63370.2]
+        >>> [round(v, 1) for v in train_houses(clear_gradients=False, epochs=3)]   # update 2 used two gradients
+        [74606.9, 68759.2, 57990.5]
     """
     torch.manual_seed(seed)
     net = nn.Linear(2, 1)
@@ -177,6 +189,13 @@ class LinearRegression:
     Args:
         n_in: number of input features.
         n_out: number of outputs.
+
+    Examples:
+        >>> regression = LinearRegression(n_in=3, n_out=2)
+        >>> regression.forward(torch.ones(4, 3)).shape   # a batch of 4 examples, 2 outputs each
+        torch.Size([4, 2])
+        >>> regression.loss_fn(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0]))   # (1² + 3²) / 2
+        tensor(5.)
     """
 
     def __init__(self, n_in=2, n_out=2):
@@ -204,6 +223,13 @@ def train_step(model, features, labels, lr=0.001):
 
     Returns:
         The loss before the update, as a float.
+
+    Examples:
+        >>> _ = torch.manual_seed(0)
+        >>> regression, x = LinearRegression(n_in=1, n_out=1), torch.tensor([[1.0], [2.0]])
+        >>> losses = [train_step(regression, x, 3 * x, lr=0.2) for _ in range(300)]   # learn y = 3x
+        >>> round(regression.w.item(), 3), round(regression.b.item(), 3)
+        (3.0, 0.0)
     """
     predictions = model.forward(features)          # forward
     loss = model.loss_fn(predictions, labels)      # loss
@@ -232,7 +258,13 @@ assert math.isfinite(low_level_losses[-1]) and low_level_losses[-1] < low_level_
 
 # %% module_model
 class HousePriceModel(nn.Module):
-    """A linear model of house prices: one ``nn.Linear`` from 2 features to 1 price."""
+    """A linear model of house prices: one ``nn.Linear`` from 2 features to 1 price.
+
+    Examples:
+        >>> model = HousePriceModel()
+        >>> model(X).shape, sum(p.numel() for p in model.parameters())   # 5 prices; 2 weights + 1 bias
+        (torch.Size([5, 1]), 3)
+    """
 
     def __init__(self):
         super().__init__()
@@ -274,7 +306,13 @@ assert all(map(math.isfinite, module_losses)) and module_losses[-1] < module_los
 
 # %% hidden_layer
 class HousePriceModelV2(nn.Module):
-    """Two features -> 8 hidden ReLU units -> 1 price."""
+    """Two features -> 8 hidden ReLU units -> 1 price.
+
+    Examples:
+        >>> model = HousePriceModelV2()
+        >>> model(X).shape, sum(p.numel() for p in model.parameters())   # (2·8 + 8) + (8·1 + 1)
+        (torch.Size([5, 1]), 33)
+    """
 
     def __init__(self):
         super().__init__()
@@ -329,6 +367,11 @@ class HousePriceNet(nn.Module):
         input_size: number of input features.
         hidden_size: number of hidden units.
         output_size: number of outputs.
+
+    Examples:
+        >>> model = HousePriceNet(input_size=4, hidden_size=16, output_size=1)
+        >>> model(X_train).shape, sum(p.numel() for p in model.parameters())   # (4·16 + 16) + (16 + 1)
+        (torch.Size([8, 1]), 97)
     """
 
     def __init__(self, input_size, hidden_size, output_size):
@@ -412,6 +455,11 @@ def batch_indices(batch_size, generator):
 
     Yields:
         A tensor of indices into the data set.
+
+    Examples:
+        >>> batches = batch_indices(100, torch.Generator().manual_seed(0))
+        >>> [len(next(batches)) for _ in range(4)]   # 256 points: 100, 100, 56, then a new epoch
+        [100, 100, 56, 100]
     """
     while True:
         order = torch.randperm(n_points, generator=generator)
@@ -432,6 +480,11 @@ def train_regression(batch_size, updates, lr=0.1, schedule=None):
 
     Returns:
         The loss on the whole data set before the first update and after each one.
+
+    Examples:
+        >>> history = train_regression(batch_size=16, updates=20)
+        >>> len(history), round(history[0], 4), round(history[-1], 4)
+        (21, 12.7138, 0.2819)
     """
     torch.manual_seed(1)
     regressor = nn.Linear(2, 1)
@@ -509,9 +562,9 @@ optimizers = {
     "Adam, lr 0.01": lambda params: torch.optim.Adam(params, lr=0.01),
 }
 optimizer_losses = {}
-for name, make_optimizer in optimizers.items():
+for name in optimizers:
     curve_net = copy.deepcopy(start_net)       # every optimizer starts from the same weights
-    opt = make_optimizer(curve_net.parameters())
+    opt = optimizers[name](curve_net.parameters())
     history = []
     for step in range(250):
         loss = nn.functional.mse_loss(curve_net(curve_x), curve_y)
@@ -540,7 +593,15 @@ plt.show()
 
 # %% schedule
 def halve_every_200(opt):
-    """A StepLR scheduler that halves the learning rate every 200 steps."""
+    """A StepLR scheduler that halves the learning rate every 200 steps.
+
+    Examples:
+        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+        >>> scheduler = halve_every_200(opt)
+        >>> for _ in range(400): opt.step(); scheduler.step()
+        >>> scheduler.get_last_lr()   # 0.1, halved twice
+        [0.025]
+    """
     return torch.optim.lr_scheduler.StepLR(opt, step_size=200, gamma=0.5)
 
 
@@ -575,6 +636,12 @@ def fit_line(inputs, targets, lr, epochs, seed=42):
 
     Returns:
         ``(model, losses)``, with the loss before each update.
+
+    Examples:
+        >>> x = torch.tensor([[-1.0], [0.0], [1.0]])
+        >>> line, losses = fit_line(x, 2 * x + 1, lr=0.1, epochs=200)
+        >>> round(line.weight.item(), 3), round(line.bias.item(), 3)
+        (2.0, 1.0)
     """
     torch.manual_seed(seed)
     line = nn.Linear(1, 1)
@@ -613,6 +680,11 @@ def mse_curvature(x):
 
     Returns:
         A 2 × 2 tensor.
+
+    Examples:
+        >>> mse_curvature(torch.tensor([[-1.0], [1.0]]))   # mean 0, spread 1: the same curvature both ways
+        tensor([[2., 0.],
+                [0., 2.]])
     """
     return 2 * torch.tensor([[(x ** 2).mean().item(), x.mean().item()],
                              [x.mean().item(), 1.0]])
@@ -642,7 +714,14 @@ print(f"after 200 epochs, back in °C units: F = {scaled_w:.4f} * C + {scaled_b:
 
 
 def first_epoch_below(losses, level=0.01):
-    """The first epoch whose loss is below ``level``, or None if there is none."""
+    """The first epoch whose loss is below ``level``, or None if there is none.
+
+    Examples:
+        >>> first_epoch_below([1.0, 0.5, 0.005, 0.001])
+        2
+        >>> first_epoch_below([1.0, 0.5]) is None
+        True
+    """
     return next((k for k, v in enumerate(losses) if v < level), None)
 
 
@@ -710,6 +789,12 @@ def distance_after(make_optimizer, slope, steps=3):
 
     Returns:
         The start of ``w`` minus its end, as a float.
+
+    Examples:
+        >>> round(distance_after(lambda p: torch.optim.SGD(p, lr=0.1), slope=2.0), 4)   # 3 × 0.1 × 2
+        0.6
+        >>> round(distance_after(lambda p: torch.optim.Adam(p, lr=0.01), slope=1000.0), 4)   # about lr per step
+        0.03
     """
     weight = torch.zeros(1, requires_grad=True)
     opt = make_optimizer([weight])
