@@ -225,6 +225,16 @@ def gates_computed(w1, w2, b):
 
     Returns:
         A list of gate names, empty when it computes none of them.
+
+    Examples:
+        >>> gates_computed(1.0, 1.0, -1.5)
+        ['AND']
+        >>> gates_computed(1.0, 1.0, -1.0)  # the line runs through (0, 1) and (1, 0), where z = 0
+        ['AND']
+        >>> gates_computed(1.0, 1.0, -0.5)
+        ['OR']
+        >>> gates_computed(0.0, 0.0, 1.0)  # no line at all: it always outputs 1
+        []
     """
     outputs = {(x1, x2): perceptron(x1, x2, w1, w2, b) for x1, x2 in INPUTS}
     return [name for name, target in GATES.items() if outputs == target]
