@@ -31,7 +31,14 @@ loss_fn = nn.CrossEntropyLoss()
 
 
 def fastest(fn, repeats):
-    """The fastest of ``repeats`` timed calls to ``fn``, in seconds (slower runs are other programs' noise)."""
+    """The fastest of ``repeats`` timed calls to ``fn``, in seconds (slower runs are other programs' noise).
+
+    Examples:
+        >>> calls = []
+        >>> seconds = fastest(lambda: calls.append(1), repeats=3)
+        >>> len(calls), 0 <= seconds < 1   # three timed calls; the fastest time is kept
+        (3, True)
+    """
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -41,19 +48,35 @@ def fastest(fn, repeats):
 
 
 def forward_only():
-    """One forward pass to the loss, without recording a graph."""
+    """One forward pass to the loss, without recording a graph.
+
+    Examples:
+        >>> round(forward_only(), 1)   # about ln 10 = 2.3: the untrained network's guesses are nearly uniform
+        2.3
+    """
     with torch.no_grad():
         return loss_fn(model(images), labels).item()
 
 
 def forward_and_backward():
-    """One forward pass and one backward pass: every parameter's gradient at once."""
+    """One forward pass and one backward pass: every parameter's gradient at once.
+
+    Examples:
+        >>> forward_and_backward()
+        >>> [tuple(p.grad.shape) for p in model.parameters()]   # a gradient for every parameter
+        [(128, 784), (128,), (10, 128), (10,)]
+    """
     model.zero_grad()
     loss_fn(model(images), labels).backward()
 
 
 def two_sig(x):
-    """``x`` rounded to two significant figures, as text: 0.35, 55, 31,000."""
+    """``x`` rounded to two significant figures, as text: 0.35, 55, 31,000.
+
+    Examples:
+        >>> two_sig(0.3512), two_sig(54.6), two_sig(31234.5)
+        ('0.35', '55', '31,000')
+    """
     rounded = round(x, 1 - math.floor(math.log10(abs(x))))
     return f"{rounded:,.{max(0, 1 - math.floor(math.log10(abs(rounded))))}f}"
 
@@ -217,6 +240,12 @@ def walk_graph(root):
     Returns:
         ``(nodes, edges)``: the nodes in the order they were found, and ``(child, parent)``
         pairs, where the child's output feeds the parent.
+
+    Examples:
+        >>> a = torch.tensor(2.0, requires_grad=True)
+        >>> nodes, edges = walk_graph((a * a + 1).grad_fn)
+        >>> [type(n).__name__ for n in nodes], len(edges)   # a feeds the product twice: two edges
+        (['AddBackward0', 'MulBackward0', 'AccumulateGrad'], 3)
     """
     nodes, edges, stack = [root], [], [root]
     while stack:
@@ -238,6 +267,12 @@ def draw_graph(labels, edges, title):
         labels: a dict from node to the text of its box.
         edges: ``(child, parent)`` pairs: the child's output feeds the parent.
         title: the figure title.
+
+    Examples:
+        >>> a = torch.tensor(2.0, requires_grad=True)
+        >>> (mul, leaf), edges = walk_graph((a * a).grad_fn); draw_graph({mul: "a * a", leaf: "a"}, edges, "a²")
+        >>> [t.get_text() for t in plt.gca().texts]; plt.close()   # two boxes, and an arrow for each use of a
+        ['a * a', 'a', '', '']
     """
     parents = {node: [p for c, p in edges if c is node] for node in labels}
     depth = {}
@@ -358,7 +393,12 @@ for name, g in tanh_hand.items():
 
 # %% ex_gradient_check
 def two_layer_loss(W1_, b1_, W2_, b2_):
-    """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above."""
+    """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above.
+
+    Examples:
+        >>> two_layer_loss(W1, b1, W2, b2) == mse.item()   # the loss of the forward pass above
+        True
+    """
     return ((torch.relu(X @ W1_ + b1_) @ W2_ + b2_ - Y) ** 2).mean().item()
 
 

@@ -21,6 +21,12 @@ def parabola(x):
 
     Returns:
         value (float | torch.Tensor): (x - 5) squared, of the same kind as ``x``.
+
+    Examples:
+        >>> parabola(5.0), parabola(0.0)   # the bottom, and our starting point
+        (0.0, 25.0)
+        >>> parabola(torch.tensor([4.0, 7.0]))
+        tensor([1., 4.])
     """
     return (x - 5) ** 2
 
@@ -84,6 +90,11 @@ def descend(f, start, learning_rate, steps):
     Returns:
         path (tuple[list[float], list[float]]): ``(xs, values)``, x before each step and after the
             last one, and f at each of those points: ``steps + 1`` floats each.
+
+    Examples:
+        >>> xs, values = descend(parabola, start=0.0, learning_rate=0.25, steps=3)
+        >>> xs, values   # 1 - 2α = 0.5: each step halves the distance to 5
+        ([0.0, 2.5, 3.75, 4.375], [25.0, 6.25, 1.5625, 0.390625])
     """
     x = torch.tensor(start, requires_grad=True)
     xs, values = [], []
@@ -163,6 +174,10 @@ def predict_compare_learn(weight, input_value, goal_pred, iterations, alpha=1.0)
 
     Returns:
         weights (list[float]): the weights, the starting one first.
+
+    Examples:
+        >>> [round(w, 4) for w in predict_compare_learn(0.5, 2.0, 0.8, 3)]   # the gap to 0.4 is × -3 each step
+        [0.5, 0.1, 1.3, -2.3]
     """
     weights = [weight]
     for _ in range(iterations):
@@ -207,6 +222,11 @@ def line_loss(w, b, inputs, targets):
 
     Returns:
         loss (torch.Tensor): the mean of the squared errors, a scalar.
+
+    Examples:
+        >>> w, b = torch.tensor(2.0), torch.tensor(1.0)   # the line predicts 1 and 3; the errors are 0 and -2
+        >>> line_loss(w, b, torch.tensor([0.0, 1.0]), torch.tensor([1.0, 5.0]))   # (0² + 2²) / 2
+        tensor(2.)
     """
     return ((w * inputs + b - targets) ** 2).mean()
 
@@ -234,6 +254,12 @@ def fit_line(inputs, targets, learning_rate, steps):
     Returns:
         fit (tuple[float, float, list[float]]): ``(w, b, losses)``, the final parameters and the
             loss before each step and after the last.
+
+    Examples:
+        >>> x = torch.tensor([-1.0, 0.0, 1.0])
+        >>> w, b, losses = fit_line(x, 2 * x + 1, learning_rate=0.1, steps=200)
+        >>> round(w, 3), round(b, 3), len(losses)   # the line 2x + 1, found again
+        (2.0, 1.0, 201)
     """
     w = torch.tensor(0.0, requires_grad=True)
     b = torch.tensor(0.0, requires_grad=True)
@@ -290,6 +316,10 @@ def two_minima(x):
 
     Returns:
         value (float | torch.Tensor): x⁴ - 3x² + x, of the same kind as ``x``.
+
+    Examples:
+        >>> two_minima(1.0), two_minima(-1.0)   # the left valley is the deeper one
+        (-1.0, -3.0)
     """
     return x ** 4 - 3 * x ** 2 + x
 
@@ -331,6 +361,12 @@ def descend_with_momentum(f, start, learning_rate, steps, momentum):
 
     Returns:
         path (tuple[list[float], list[float]]): ``(xs, values)``, as in ``descend``.
+
+    Examples:
+        >>> descend_with_momentum(parabola, 0.0, 0.25, 3, momentum=0.0)[0]   # μ = 0: plain descent
+        [0.0, 2.5, 3.75, 4.375]
+        >>> descend_with_momentum(parabola, 0.0, 0.25, 3, momentum=0.5)[0]   # the velocity carries it past 5
+        [0.0, 2.5, 5.0, 6.25]
     """
     x = torch.tensor(start, requires_grad=True)
     optimizer = torch.optim.SGD([x], lr=learning_rate, momentum=momentum)
@@ -390,6 +426,10 @@ def estimate_mean(use_schedule, epochs=10):
 
     Returns:
         history (list[tuple[int, float, float]]): (epoch, learning rate used, m at the end of the epoch).
+
+    Examples:
+        >>> [lr for epoch, lr, m in estimate_mean(use_schedule=True, epochs=4)]   # halved after every 2 epochs
+        [0.2, 0.2, 0.1, 0.1]
     """
     m = torch.tensor(0.0, requires_grad=True)
     optimizer = torch.optim.SGD([m], lr=0.2)
@@ -437,6 +477,11 @@ def train(make_optimizer, steps=500):
     Returns:
         run (tuple[torch.nn.Module, list[float]]): ``(model, losses)``, the trained copy and the
             loss before each step.
+
+    Examples:
+        >>> model, losses = train(lambda params: torch.optim.Adam(params, lr=0.01), steps=3)
+        >>> len(losses), losses[0] == optimizer_losses["SGD"][0]   # every run starts from the same weights
+        (3, True)
     """
     model = copy.deepcopy(template)  # every optimizer starts from the same weights
     optimizer = make_optimizer(model.parameters())
@@ -504,6 +549,10 @@ def steep_bowl(x):
 
     Returns:
         value (float | torch.Tensor): 3(x - 5)², of the same kind as ``x``.
+
+    Examples:
+        >>> steep_bowl(4.0), parabola(4.0)
+        (3.0, 1.0)
     """
     return 3 * (x - 5) ** 2
 
@@ -527,6 +576,10 @@ def momentum_by_hand(f, start, learning_rate, steps, momentum):
 
     Returns:
         xs (list[float]): the x values, the start first.
+
+    Examples:
+        >>> momentum_by_hand(parabola, 0.0, 0.25, 3, momentum=0.5)   # as descend_with_momentum gives
+        [0.0, 2.5, 5.0, 6.25]
     """
     x, velocity, xs = start, 0.0, [start]
     for _ in range(steps):
@@ -555,6 +608,12 @@ def fit_line_adam(inputs, targets, learning_rate, steps):
 
     Returns:
         fit (tuple[float, float, float]): ``(w, b, final loss)``.
+
+    Examples:
+        >>> x = torch.tensor([-1.0, 0.0, 1.0])
+        >>> w, b, loss = fit_line_adam(x, 2 * x + 1, learning_rate=0.1, steps=300)
+        >>> round(w, 3), round(b, 3)
+        (2.0, 1.0)
     """
     w = torch.tensor(0.0, requires_grad=True)
     b = torch.tensor(0.0, requires_grad=True)

@@ -25,6 +25,12 @@ def step(z):
 
     Returns:
         ``1`` or ``0`` for a number; a tensor of 1.0s and 0.0s for a tensor.
+
+    Examples:
+        >>> step(0.5), step(0), step(-2)   # 0 itself gives 0
+        (1, 0, 0)
+        >>> step(torch.tensor([-1.0, 0.0, 2.0]))
+        tensor([0., 0., 1.])
     """
     if isinstance(z, torch.Tensor):
         return (z > 0).to(z.dtype)
@@ -32,7 +38,12 @@ def step(z):
 
 
 def identity(z):
-    """The identity activation: returns ``z`` unchanged (no activation at all)."""
+    """The identity activation: returns ``z`` unchanged (no activation at all).
+
+    Examples:
+        >>> identity(-1.5)
+        -1.5
+    """
     return z
 
 
@@ -47,6 +58,11 @@ def neuron(x, w, b, activation):
 
     Returns:
         A tensor of shape ``(n,)``: ``activation(x @ w + b)``.
+
+    Examples:
+        >>> x, w = torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([1.5, -1.0])
+        >>> neuron(x, w, 0.5, identity), neuron(x, w, 0.5, step)   # z = 3 - 1 + 0.5 and 0 - 3 + 0.5
+        (tensor([ 2.5000, -2.5000]), tensor([1., 0.]))
     """
     return activation(x @ w + b)
 
@@ -94,6 +110,10 @@ def perceptron(x1, x2, w1, w2, b):
 
     Returns:
         ``1`` if ``w1*x1 + w2*x2 + b > 0``, else ``0``.
+
+    Examples:
+        >>> perceptron(1, 1, *AND_WEIGHTS), perceptron(0, 1, *AND_WEIGHTS)   # z = 0.5, then z = -0.5
+        (1, 0)
     """
     return step(w1 * x1 + w2 * x2 + b)
 
@@ -127,6 +147,18 @@ def truth_table(name, w1, w2, b):
 
     Returns:
         The number of the four inputs on which the perceptron is right.
+
+    Examples:
+        >>> truth_table("AND", *OR_WEIGHTS)   # OR's weights, marked against AND's targets
+        AND: w1 = 1, w2 = 1, b = -0.5
+         x1  x2 |     z  | output  target
+          0   0 |  -0.5  |   0       0  ok
+          0   1 |   0.5  |   1       0  WRONG
+          1   0 |   0.5  |   1       0  WRONG
+          1   1 |   1.5  |   1       1  ok
+        2 of 4 right
+        <BLANKLINE>
+        2
     """
     print(f"{name}: w1 = {w1:g}, w2 = {w2:g}, b = {b:g}")
     print(" x1  x2 |     z  | output  target")
@@ -162,6 +194,12 @@ def fill_positive_side(ax, w1, w2, b, lo=-0.5, hi=1.5):
         b: The bias.
         lo: The left and bottom edge of the drawing.
         hi: The right and top edge of the drawing.
+
+    Examples:
+        >>> ax = plt.Figure().add_subplot()   # a figure that pyplot does not keep open
+        >>> fill_positive_side(ax, *AND_WEIGHTS)   # the line x1 + x2 = 1.5
+        >>> ax.lines[0].get_ydata().tolist()   # x2 at x1 = -0.5 and at x1 = 1.5
+        [2.0, 0.0]
     """
     xs = torch.linspace(lo, hi, 2)
     line = (-b - w1 * xs) / w2
@@ -177,6 +215,12 @@ def draw_points(ax, points, labels):
         ax: The matplotlib axes to draw on.
         points: ``(x, y)`` pairs.
         labels: 0 or 1 for each point.
+
+    Examples:
+        >>> ax = plt.Figure().add_subplot()
+        >>> draw_points(ax, INPUTS, [0, 0, 0, 1])   # AND's targets
+        >>> [c.get_facecolor()[0].tolist() == [1, 1, 1, 1] for c in ax.collections]   # white inside: hollow
+        [True, True, True, False]
     """
     for (p, q), label in zip(points, labels):
         if label == 1:
@@ -309,6 +353,13 @@ def train_perceptron(target, epochs=10, lr=1.0):
     Returns:
         ``(errors, history)``: the number of mistakes in each epoch, and the
         weights ``(w1, w2, b)`` at the end of each epoch.
+
+    Examples:
+        >>> errors, history = train_perceptron(TARGETS["OR"], epochs=4)
+        >>> errors, history[-1]   # a clean fourth epoch: OR learned
+        ([1, 2, 1, 0], (1.0, 1.0, 0.0))
+        >>> min(train_perceptron(TARGETS["XOR"], epochs=100)[0])   # XOR: never a clean epoch
+        2
     """
     w1 = w2 = b0 = 0.0
     errors, history = [], []
@@ -383,6 +434,12 @@ def xor_network(x1, x2):
 
     Returns:
         ``(h1, h2, y)``: the two hidden outputs and the network's output.
+
+    Examples:
+        >>> xor_network(1, 1)   # OR and AND both fire, and AND vetoes the output
+        (1, 1, 0)
+        >>> [xor_network(x1, x2)[2] for x1, x2 in INPUTS]
+        [0, 1, 1, 0]
     """
     h1 = perceptron(x1, x2, *OR_WEIGHTS)    # hidden neuron 1: OR
     h2 = perceptron(x1, x2, *AND_WEIGHTS)   # hidden neuron 2: AND
@@ -459,12 +516,22 @@ for missing in sorted(all_tables - tables):
 
 # %% ex_nand_xor_solution
 def nand(x1, x2):
-    """A NAND gate: one perceptron with ``NAND_WEIGHTS``."""
+    """A NAND gate: one perceptron with ``NAND_WEIGHTS``.
+
+    Examples:
+        >>> [nand(x1, x2) for x1, x2 in INPUTS]
+        [1, 1, 1, 0]
+    """
     return perceptron(x1, x2, *NAND_WEIGHTS)
 
 
 def xor_from_nands(x1, x2):
-    """XOR built from four NAND perceptrons in three layers."""
+    """XOR built from four NAND perceptrons in three layers.
+
+    Examples:
+        >>> [xor_from_nands(x1, x2) for x1, x2 in INPUTS]
+        [0, 1, 1, 0]
+    """
     m = nand(x1, x2)                        # layer 1
     return nand(nand(x1, m), nand(x2, m))   # layers 2 and 3
 

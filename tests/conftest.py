@@ -46,7 +46,8 @@ def built_site(tmp_path_factory):
 
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent  # the same folder for every xdist worker
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, shared by its workers
     site = shared / "site"
     with FileLock(str(shared / "site.lock")):
         if not (site / "index.html").is_file():
