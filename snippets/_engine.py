@@ -502,9 +502,6 @@ def fresh_processes():
     context = multiprocessing.get_context("forkserver")
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")  # set order in printed output stays put
-    # MKL picks kernels by the memory alignment of each buffer, so the last bit of a product can
-    # change from run to run; its "conditional numerical reproducibility" mode pins the kernels.
-    os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
     # torch._dynamo is what torch.optim imports on its first step: costly, and wanted by most pages.
     context.set_forkserver_preload(["torch", "torch._dynamo", "matplotlib.pyplot", "snippets._engine"])
     return context

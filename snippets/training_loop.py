@@ -177,7 +177,7 @@ assert all(map(math.isfinite, scratch_losses)) and scratch_losses[-1] < scratch_
 design = torch.cat([X, torch.ones(5, 1)], dim=1)       # columns: size, rooms, 1 (for b)
 best = torch.linalg.lstsq(design, y).solution          # least squares: the best straight line
 best_loss = ((design @ best - y) ** 2).mean().item()
-print(f"least squares: w = {best[:2].flatten().tolist()}, b = {best[2].item():.4f}")
+print(f"least squares: w = [{best[0].item():.4f}, {best[1].item():.4f}], b = {best[2].item():.4f}")
 print(f"best possible MSE for a linear model: {best_loss:.2f}; after 1000 epochs: {scratch_losses[-1]:.2f}")
 
 # %% low_level_class
@@ -441,8 +441,9 @@ inputs = torch.randn(n_points, 2)
 targets = inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0 + 0.5 * torch.randn(n_points, 1)
 
 with_ones = torch.cat([inputs, torch.ones(n_points, 1)], dim=1)
-optimum = torch.linalg.lstsq(with_ones, targets).solution
-lowest_loss = ((with_ones @ optimum - targets) ** 2).mean().item()
+# In float64: LAPACK's float32 answer can differ in its last bit from one run to the next.
+optimum = torch.linalg.lstsq(with_ones.double(), targets.double()).solution
+lowest_loss = ((with_ones.double() @ optimum - targets.double()) ** 2).mean().item()
 print(f"{n_points} points, 2 features; the lowest possible MSE is {lowest_loss:.4f}")
 
 
