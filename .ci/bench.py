@@ -159,7 +159,7 @@ def main() -> None:
     print(f"\n| {'ratio':<24} | {'value':>6} | {'target':>6} | met |\n|{'-' * 26}|{'-' * 8}:|{'-' * 8}:|-----|")
     for label, value, target in checks:
         print(f"| {label:<24} | {value:6.2f} | {target:6.2f} | {'yes' if value <= target else 'NO':<3} |")
-    print(f"\none-edit rebuild re-ran: {', '.join(sorted(reran)) or 'nothing'} (expected: tensors.md only)")
+    print(f"\none-edit rebuild re-ran: {', '.join(sorted(reran)) or 'nothing'} (expected: tensors only)")
 
 
 if __name__ == "__main__":

@@ -802,25 +802,31 @@ class BookPlugin(BasePlugin[BookConfig]):
 def build_report(pages: dict[str, Page], runs: dict) -> str:
     """The build report page: what ran, how long it took, and whether it came from the cache."""
     env = environment()
-    rows, total = [], 0.0
-    for src, (results, seed, hit, _secs) in runs.items():
-        for r in results:
-            total += r.seconds
-            rows.append(f"| `{src}` | `{r.name}` | {r.seconds:.2f} | {'hit' if hit else 'miss'} | {r.peak_mb:.0f} |")
+    summary, details, total = [], [], 0.0
+    for src, (results, _seed, hit, _secs) in runs.items():
+        seconds = sum(r.seconds for r in results)
+        total += seconds
+        peak = max((r.peak_mb for r in results), default=0)
+        summary.append(f"| [{pages[src].title}]({src}) | {len(results)} | {seconds:.2f} | {'hit' if hit else 'miss'} | {peak:.0f} |")
+        details += [f'??? note "{pages[src].title}: every cell"', "    | Cell | Seconds | Peak memory (MB) |",
+                    "    |---|---:|---:|", *(f"    | `{r.name}` | {r.seconds:.2f} | {r.peak_mb:.0f} |" for r in results), ""]
     seeds = sorted({str(run[1]) for run in runs.values() if run[1] is not None})
     return "\n".join([
         "# Build report",
         "",
-        "Every chapter's code ran (or came from the cache) when this site was built. "
-        "Times are those of the run that produced the outputs; a cache hit reuses an earlier run of identical code.",
+        "Every chapter's code ran, or came from the cache, when this site was built. Times are those of the run "
+        "that produced the outputs; a cache hit reuses an earlier run of exactly the same code, versions and engine. "
+        "Peak memory is the largest resident size of the process running the page, up to that cell.",
         "",
         f"- Python {env['python']}, torch {env['torch']}, matplotlib {env['matplotlib']}, {env['platform']}, {env['device']}",
-        f"- Seeds: {', '.join(seeds) or 'none'}",
-        f"- Pages: {len(runs)}, cells: {len(rows)}, total run time of the cells: {total:.2f} s",
+        f"- Seeds set by the pages: {', '.join(seeds) or 'none'}",
+        f"- {len(runs)} pages, {sum(len(run[0]) for run in runs.values())} cells, {total:.2f} s of cell run time in all",
         "",
-        "| Page | Cell | Seconds | Cache | Peak memory (MB) |",
-        "|---|---|---:|---|---:|",
-        *rows,
+        "| Page | Cells | Seconds | Cache | Peak memory (MB) |",
+        "|---|---:|---:|---|---:|",
+        *summary,
         "",
+        "## Cell by cell",
+        "",
+        *details,
     ])
-
