@@ -71,7 +71,8 @@ def edited(path: Path, extra: str):
 def rerun_pages(site: Path) -> set[str]:
     """Pages the build report says ran (cache misses) in the last build."""
     report = (site / "build-report" / "index.html").read_text()
-    return set(re.findall(r"<code>([\w/]+\.md)</code></td>\s*<td><code>\w+</code></td>\s*<td[^>]*>[\d.]+</td>\s*<td>miss", report))
+    row = r'<a href="\.\./([\w/]+)/">[^<]*</a></td>\s*<td[^>]*>\d+</td>\s*<td[^>]*>[\d.]+</td>\s*<td[^>]*>miss'
+    return set(re.findall(row, report))
 
 
 def free_port() -> int:
