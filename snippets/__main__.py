@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from snippets._engine import PACKAGE_DIR, BookError, load_module
 

@@ -38,7 +38,6 @@ import hashlib
 import html
 import io
 import json
-import math
 import os
 import posixpath
 import re

@@ -11,63 +11,14 @@ Playwright is missing.
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run"]
+from conftest import requires_browser
 
-
-def browser_missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
-    if shutil.which("node") is None and False:  # playwright ships its own driver; kept for clarity
-        return "no node"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "the playwright package is not installed"
-    return None
-
-
-reason = browser_missing()
-if reason and os.environ.get("CI") == "true":
-    raise RuntimeError(f"CI=true, so the browser tests must run, but: {reason}")
-pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
-
-
-@pytest.fixture(scope="module")
-def server(built_site):
-    """Serve the built site on 127.0.0.1 at a free port."""
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield browser
-        browser.close()
+pytestmark = requires_browser()
 
 
 def site_pages(site: Path) -> list[str]:
