@@ -55,7 +55,11 @@ def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_
     for path in site_pages(built_site):
         visit = PageVisit(browser, server, path)
         page = visit.page
-        page.wait_for_timeout(50)
+        try:  # math.js renders in small batches so the page paints first; give it time to finish
+            page.wait_for_function("() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))",
+                                   timeout=10000)
+        except Exception:  # noqa: BLE001 - what is still unrendered is reported below
+            pass
         raw_math = page.evaluate(
             """() => [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex'))
                    .map(e => e.textContent.slice(0, 60))"""

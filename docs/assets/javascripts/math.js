@@ -34,22 +34,23 @@
   }
 
   // A chapter has up to a hundred formulas. Rendering them all at once keeps a phone busy
-  // for a long moment after the page appears, so they are rendered in document order, a
-  // few milliseconds' worth at a time, yielding to the browser in between: the first batch
-  // (the top of the page) before the first paint, the rest a moment later.
-  const BATCH_MS = 8;
+  // for a long moment after the page appears, so they are rendered in document order (the
+  // top of the page first), a few milliseconds' worth at a time, each batch a task of its
+  // own, so that the browser can paint and answer the reader in between.
+  const BATCH_MS = 6;
 
   function renderMath(root) {
     const todo = [...root.querySelectorAll(".arithmatex")].filter((el) => !el.querySelector(".katex"));
     let next = 0;
-    (function batch() {
+    function batch() {
       const end = performance.now() + BATCH_MS;
       while (next < todo.length) {
         render(todo[next++]);
         if (performance.now() >= end) break;
       }
       if (next < todo.length) setTimeout(batch, 0);
-    })();
+    }
+    if (todo.length) setTimeout(batch, 0);
   }
 
   document$.subscribe(({ body }) => renderMath(body));
