@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test bench clean
+.PHONY: setup serve build test bench lighthouse clean
 
 # Every version comes from requirements.lock (torch is pinned there to the 2.13.0 CPU build).
 $(READY): requirements.lock pyproject.toml
@@ -27,6 +27,9 @@ test: setup            ## every test, a strict build and the browser checks
 
 bench: setup           ## build-speed benchmark (benchmarks are scripts, never timed tests)
 	$(BIN)/python .ci/bench.py
+
+lighthouse: build      ## Lighthouse scores of every chapter page (a benchmark, not a test)
+	$(BIN)/python .ci/lighthouse.py site
 
 clean:
 	rm -rf site .cache
