@@ -301,7 +301,7 @@ def main() -> int:
                     help="measure only this page (site-relative, e.g. tensors/; '' for home); repeatable")
     ap.add_argument("--reports", default=str(PREFIX / "reports"),
                     help="where to keep the JSON reports (default .cache/lighthouse/reports)")
-    ap.add_argument("--runs", type=int, default=3,
+    ap.add_argument("--runs", type=int, default=5,
                     help="Lighthouse runs per page and preset; the run with the median Performance score is "
                          "reported (scores move a few points between runs on a busy machine)")
     ap.add_argument("--dark", action="store_true",
