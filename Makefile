@@ -16,8 +16,8 @@ $(READY): requirements.lock pyproject.toml
 
 setup: $(READY)
 
-serve: setup           ## build and serve the site at http://127.0.0.1:8000 with live reload
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
+serve: setup           ## serve at http://127.0.0.1:8000; an edit re-runs its page from the edited cell, and only changed pages are rewritten
+	$(BIN)/mkdocs serve --dirty --dev-addr 127.0.0.1:8000
 
 build: setup           ## a strict build into site/
 	$(BIN)/mkdocs build --strict

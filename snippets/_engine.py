@@ -38,6 +38,7 @@ import hashlib
 import html
 import io
 import json
+import logging
 import os
 import posixpath
 import re
@@ -45,8 +46,10 @@ import resource
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
+import typing
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
@@ -224,17 +227,22 @@ def evaluate_value(expr: str, namespace: dict):
     return eval(compile(tree, "<value>", "eval"), dict(namespace))
 
 
-def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=None):
+def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=None, namespace=None, before=None, first=0):
     """Run cells in order in one fresh namespace, like a reader pasting them into Python.
 
     ``values`` maps a cell name to the ``(expression, format, page_line)`` the prose quotes after it.
+    ``namespace`` and ``first`` (the page index of ``cells[0]``) continue a page from a checkpoint;
+    ``before(index, namespace)`` is called before each cell (it makes the checkpoints).
     Returns ``(results, namespace)``; stops at the first failing cell.
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
     values = values or {}
-    namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+    if namespace is None:
+        namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     results = []
-    for cell in cells:
+    for index, cell in enumerate(cells, start=first):
+        if before:
+            before(index, namespace)
         result = run_cell(cell, namespace)
         for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
             try:
@@ -374,22 +382,37 @@ def _version(package: str) -> str:
 
 def worker_main(job_file: str, result_file: str) -> None:
     """Entry point of the fresh process that runs one page: JSON in, JSON out."""
-    job = json.loads(Path(job_file).read_text())
-    cells = [Cell(**c) for c in job["cells"]]
+    job = dict(json.loads(Path(job_file).read_text()), result=result_file)
     # Pages run side by side; one torch thread each keeps them from fighting over the cores.
     # The test suite rebuilds with BOOK_THREADS=2 and checks that no output changes.
     sys.modules["torch"].set_num_threads(int(os.environ.get("BOOK_THREADS", "1")))
+    with tempfile.TemporaryDirectory(prefix="book-page-") as scratch:
+        os.chdir(scratch)  # files a page writes land out of the way
+        run_job(job)
+
+
+def run_job(job: dict, namespace: dict | None = None) -> None:
+    """Run a page's cells from ``job["start"]`` on and write their results to ``job["result"]``.
+
+    A fresh process runs a job from the top; under ``mkdocs serve`` a checkpoint runs one from the
+    middle, in its own namespace (see ``snippets/_checkpoints.py``).
+    """
+    from snippets._checkpoints import Checkpointer
+
+    start = job.get("start", 0)
+    cells = [Cell(**c) for c in job["cells"]][start:]
+    checkpointer = Checkpointer(job["checkpoints"], job["owner"], run_job, start) if job.get("checkpoints") else None
     seeds = []  # the seed the page set in its first cell, which is the one the stamp names
 
     def note_seed(result):
         seeds.append(sys.modules["torch"].initial_seed())
 
-    with tempfile.TemporaryDirectory(prefix="book-page-") as scratch:
-        os.chdir(scratch)  # files a page writes land out of the way
-        results, _ = run_cells(cells, job["values"], echo=note_seed)
-    Path(result_file).write_text(
-        json.dumps({"cells": [dataclasses.asdict(r) for r in results], "seed": seeds[0] if seeds else None})
-    )
+    results, _ = run_cells(cells, job["values"], echo=note_seed, namespace=namespace, before=checkpointer, first=start)
+    Path(job["result"]).write_text(json.dumps({
+        "cells": [dataclasses.asdict(r) for r in results],
+        "seed": seeds[0] if seeds else None,
+        "checkpoints": [dataclasses.asdict(h) for h in checkpointer.handles] if checkpointer else [],
+    }))
 
 
 # ----------------------------------------------------------------------- pages
@@ -440,6 +463,12 @@ class Page:
         engine = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
         text = json.dumps([engine, env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def fingerprints(self) -> list[str]:
+        """One hash per cell of what can change it: a cell that keeps its hash, after cells that keep
+        theirs, would print the same again (so ``mkdocs serve`` resumes after it)."""
+        return [hashlib.sha256(json.dumps([dataclasses.asdict(c), self.values.get(c.name)]).encode()).hexdigest()
+                for c in self.cells]
 
 
 def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_DIR, first_line: int = 1) -> Page:
@@ -506,22 +535,49 @@ def fresh_processes():
     return context
 
 
-def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
-    """Run a page in a fresh process, or read it from the cache.
+class PageRun(typing.NamedTuple):
+    """How a page's code ran: its results, the seed it set, and where they came from."""
 
-    Returns ``(results, seed, cache_hit, wall_seconds)``.
-    """
+    results: list[CellResult]
+    seed: int | None
+    hit: bool  # from the cache: nothing ran
+    seconds: float  # wall time of the run (0 for a cache hit)
+    resumed: str | None = None  # under `mkdocs serve`: the cell the run resumed at, from a checkpoint
+
+
+def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None) -> PageRun:
+    """Run a page in a fresh process (or, with ``sessions``, from its last checkpoint), or read it from the cache."""
     key = page.cache_key()
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached and cached.is_file() and not rerun:
         data = json.loads(cached.read_text())
-        return [CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0
+        return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0)
     started = time.perf_counter()
+    if sessions is None:
+        data, start = run_fresh(page, page.job()), 0
+    else:
+        data, start = run_serving(page, sessions)
+    results = [CellResult(**r) for r in data["cells"]]
+    failed = [r for r in results if r.error]
+    if failed:
+        bad = failed[0]
+        raise BookError(f"{page.src}:{bad.error_line or page.lines[bad.name]}: {bad.error}")
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_text(json.dumps({"cells": data["cells"], "seed": data["seed"]}))
+        partial.replace(cached)  # atomic: a reader never sees half an entry
+    resumed = page.cells[start].name if start else None
+    return PageRun(results, data["seed"], False, time.perf_counter() - started, resumed)
+
+
+def run_fresh(page: Page, job: dict) -> dict:
+    """Run ``job`` (a page, from the top) in a new process forked from the fork server."""
     with tempfile.TemporaryDirectory(prefix="book-job-") as tmp:
-        job, out = Path(tmp, "job.json"), Path(tmp, "result.json")
-        job.write_text(json.dumps(page.job()))
+        job_file, out = Path(tmp, "job.json"), Path(tmp, "result.json")
+        job_file.write_text(json.dumps(job))
         limit = sum(c.timeout for c in page.cells) + 30
-        process = fresh_processes().Process(target=worker_main, args=(str(job), str(out)), daemon=True)
+        process = fresh_processes().Process(target=worker_main, args=(str(job_file), str(out)), daemon=True)
         process.start()
         process.join(limit)
         if process.is_alive():  # a hang in C code that the per-cell alarm could not interrupt
@@ -530,27 +586,52 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool):
             raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped")
         if process.exitcode != 0 or not out.is_file():
             raise BookError(f"{page.src}: the process running its code died (exit code {process.exitcode})")
-        data = json.loads(out.read_text())
-    results = [CellResult(**r) for r in data["cells"]]
-    failed = [r for r in results if r.error]
-    if failed:
-        bad = failed[0]
-        raise BookError(f"{page.src}:{bad.error_line or page.lines[bad.name]}: {bad.error}")
-    if cached:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(json.dumps(data))
-        partial.replace(cached)  # atomic: a reader never sees half an entry
-    return results, data["seed"], False, time.perf_counter() - started
+        return json.loads(out.read_text())
 
 
-def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int) -> dict:
+def run_serving(page: Page, sessions) -> tuple[dict, int]:
+    """Under ``mkdocs serve``: run the page from the last checkpoint before its first changed cell.
+
+    Returns the result data of the whole page and the index of the cell the run started at.
+    """
+    from snippets._checkpoints import Handle, resume
+
+    fingerprints = page.fingerprints()
+    with sessions.lock(page.src):
+        start, handle, before, seed = sessions.plan(page.src, fingerprints)
+        job = dict(page.job(), start=start, checkpoints=sessions.directory, owner=os.getpid())
+        data = None
+        if handle is not None:
+            with tempfile.TemporaryDirectory(prefix="book-job-") as tmp:
+                job["result"] = str(Path(tmp, "result.json"))
+                limit = sum(c.timeout for c in page.cells[start:]) + 30
+                try:
+                    code = resume(handle, job, limit)
+                except TimeoutError as err:
+                    raise BookError(f"{page.src}: its code {err}") from None
+                except OSError:  # the checkpoint is gone (killed from outside): run from the top instead
+                    code = None
+                if code is not None:
+                    if code != 0 or not Path(job["result"]).is_file():
+                        raise BookError(f"{page.src}: the process running its code died (exit code {code})")
+                    data = json.loads(Path(job["result"]).read_text())
+        if data is None:
+            start, before, seed = 0, [], None
+            sessions.forget(page.src)
+            data = run_fresh(page, dict(job, start=0))
+        results = before + [CellResult(**r) for r in data["cells"]]
+        seed = seed if start else data["seed"]
+        sessions.record(page.src, start, fingerprints, results, seed, [Handle(**h) for h in data["checkpoints"]])
+    return {"cells": [dataclasses.asdict(r) for r in results], "seed": seed}, start
+
+
+def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int, sessions=None) -> dict[str, PageRun]:
     """Run pages in parallel worker processes; each page is still one fresh, serial Python.
 
     Returns the runs under the same keys as ``pages``.
     """
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {key: pool.submit(execute_page, p, cache_dir, rerun) for key, p in pages.items()}
+        futures = {key: pool.submit(execute_page, p, cache_dir, rerun, sessions) for key, p in pages.items()}
         errors = []
         runs = {}
         for key, future in futures.items():
@@ -710,16 +791,39 @@ class BookPlugin(BasePlugin[BookConfig]):
     """Runs every chapter while MkDocs collects files, so a failure stops the build before a page is written.
 
     Environment switches: ``BOOK_RERUN=1`` ignores the cache; ``BOOK_EXECUTE=0`` renders code without
-    running it (only for measuring the build itself).
+    running it (only for measuring the build itself); ``BOOK_CHECKPOINTS=0`` turns off the checkpoints
+    that ``mkdocs serve`` keeps.
     """
+
+    sessions = None  # under `mkdocs serve`: each page's last run and its checkpoints (snippets/_checkpoints.py)
+    dirty = False  # `mkdocs serve --dirty`: only pages marked modified are rewritten
+
+    def on_startup(self, *, command, dirty):
+        """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
+        self.dirty, self.shown, self.pending, self.api = dirty, {}, {}, None
+        serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
+        if command == "serve" and serial and os.environ.get("BOOK_CHECKPOINTS", "1") != "0":
+            from snippets._checkpoints import Sessions
+
+            self.sessions = Sessions()
+            self.warming = None
+        if dirty:  # we rewrite every page whose outputs changed (see mark_stale), so MkDocs' caveat does not apply
+            logging.getLogger("mkdocs.commands.build").addFilter(lambda r: "'dirty' build" not in r.getMessage())
+
+    def on_shutdown(self):
+        if self.sessions:
+            self.sessions.close()
 
     def on_files(self, files, config):
         self.pages: dict[str, Page] = {}
+        references = set()  # pages with mkdocstrings blocks: they show the modules' docstrings
         for file in files.documentation_pages():
             source = Path(file.abs_src_path).read_text(encoding="utf-8")
             markdown, meta = get_data(source)
             if source.startswith("---") and not meta:  # MkDocs drops bad YAML silently; we do not
                 raise PluginError(f"{display_path(Path(file.abs_src_path))}:1: its front matter is not valid YAML")
+            if re.search(r"^::: ", markdown, re.M):
+                references.add(file.src_uri)
             if "snippets" in meta:
                 try:
                     directory = Path(config.config_file_path).parent / self.config.snippets_dir
@@ -729,8 +833,10 @@ class BookPlugin(BasePlugin[BookConfig]):
                 except BookError as err:
                     raise PluginError(str(err)) from None
         self.runs = self.execute(config)
-        for src, (results, _seed, _hit, _secs) in self.runs.items():
-            page = self.pages[src]
+        if self.dirty:
+            self.mark_stale(files, references, Path(config.config_file_path).parent / self.config.snippets_dir)
+        for src, run in self.runs.items():
+            page, results = self.pages[src], run.results
             for result in results:
                 self.check_figures(page, result)
                 for k, svg in enumerate(result.figures):
@@ -740,6 +846,44 @@ class BookPlugin(BasePlugin[BookConfig]):
         if self.config.report:
             files.append(File.generated(config, self.config.report, content=build_report(self.pages, self.runs)))
         return files
+
+    def mark_stale(self, files, references: set[str], snippets_dir: Path) -> None:
+        """Under ``--dirty`` MkDocs rewrites a page only when its Markdown file changed. A chapter whose
+        outputs changed must be rewritten too, and so must the API reference when a docstring changed."""
+        api = api_fingerprint(snippets_dir)
+        for file in files.documentation_pages():
+            run = self.runs.get(file.src_uri)
+            if run is not None:
+                self.pending[file.src_uri] = hashlib.sha256(json.dumps([run.results, run.seed], default=str).encode()).hexdigest()
+            if (run is not None and self.shown.get(file.src_uri) != self.pending[file.src_uri]) or (
+                file.src_uri in references and api != self.api
+            ):
+                file.is_modified = lambda: True  # noqa: B023 - the same answer for every file it is set on
+        self.api = api
+
+    def on_post_build(self, config):
+        self.shown.update(getattr(self, "pending", {}))  # only pages that were really written count as shown
+        if self.sessions and self.warming is None:
+            self.warming = threading.Thread(target=self.warm, args=(dict(self.pages),), daemon=True)
+            self.warming.start()
+
+    def warm(self, pages: dict[str, Page]) -> None:
+        """In the background after the first build: run each page once with checkpoints, so that the first
+        edit of a page already re-runs from the edited cell (cached pages have no running state to resume)."""
+        log = logging.getLogger("mkdocs.plugins.book")
+        log.info("book: running each chapter once in the background, to keep checkpoints for fast re-runs")
+        for page in pages.values():
+            if page.src not in self.sessions.histories:
+                try:
+                    execute_page(page, None, True, self.sessions)
+                except BookError as err:
+                    log.debug(f"book: no checkpoints for {page.src}: {err}")
+        log.info("book: checkpoints ready")
+
+    def on_page_content(self, html_text, page, config, files):
+        if page.file.src_uri.startswith("labs/"):  # a lab repeats its chapter: let search find the chapter
+            page.meta["search"] = {"exclude": True}
+        return html_text
 
     def add_companions(self, files, config, page: Page, results: list[CellResult]) -> None:
         """The chapter's notebook (rendered by mkdocs-jupyter under Labs, and downloadable) and its script."""
@@ -767,11 +911,11 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def execute(self, config) -> dict:
         if os.environ.get("BOOK_EXECUTE", "1") == "0":
-            return {src: ([], None, False, 0.0) for src in self.pages}
+            return {src: PageRun([], None, False, 0.0) for src in self.pages}
         cache = Path(config.config_file_path).parent / self.config.cache_dir
         jobs = int(os.environ.get("BOOK_JOBS", self.config.jobs or os.cpu_count() or 1))
         try:
-            return run_pages(self.pages, cache, os.environ.get("BOOK_RERUN") == "1", jobs)
+            return run_pages(self.pages, cache, os.environ.get("BOOK_RERUN") == "1", jobs, self.sessions)
         except BookError as err:
             raise PluginError(str(err)) from None
 
@@ -789,7 +933,7 @@ class BookPlugin(BasePlugin[BookConfig]):
         if src not in self.pages:
             rewrite(markdown, lambda n, t: self._stray(display_path(Path(page.file.abs_src_path or page.file.src_uri)), n, t))
             return markdown
-        results, seed, _hit, _secs = self.runs[src]
+        results, seed = self.runs[src].results, self.runs[src].seed
         page_dir = posixpath.dirname(src)
         return render_page(markdown, self.pages[src], results, seed, page_dir, self.links(self.pages[src], page_dir, config))
 
@@ -798,28 +942,51 @@ class BookPlugin(BasePlugin[BookConfig]):
         raise PluginError(f"{src}: '{{{{ {text} }}}}' on a page with no 'snippets:' module in its front matter")
 
 
+def api_fingerprint(directory: Path) -> str:
+    """A hash of what the API reference shows of the chapter modules: their docstrings and signatures."""
+    parts = []
+    for path in sorted(Path(directory).glob("[a-z]*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+        except SyntaxError:
+            parts.append(path.read_text(encoding="utf-8"))  # let the build report the error; assume it changed
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                signature = ast.dump(node.args) if hasattr(node, "args") else [ast.dump(b) for b in getattr(node, "bases", [])]
+                parts.append([path.name, getattr(node, "name", ""), str(signature), ast.get_docstring(node)])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
 def build_report(pages: dict[str, Page], runs: dict) -> str:
     """The build report page: what ran, how long it took, and whether it came from the cache."""
     env = environment()
     summary, details, total = [], [], 0.0
-    for src, (results, _seed, hit, _secs) in runs.items():
+    for src, run in runs.items():
+        results, hit = run.results, run.hit
         seconds = sum(r.seconds for r in results)
         total += seconds
         peak = max((r.peak_mb for r in results), default=0)
-        summary.append(f"| [{pages[src].title}]({src}) | {len(results)} | {seconds:.2f} | {'hit' if hit else 'miss'} | {peak:.0f} |")
+        summary.append(f"| [{pages[src].title}]({src}) | {len(results)} | {seconds:.2f} | {'hit' if hit else 'miss' + (f' (resumed at `{run.resumed}`)' if run.resumed else '')} | {peak:.0f} |")
         details += [f'??? note "{pages[src].title}: every cell"', "    | Cell | Seconds | Peak memory (MB) |",
                     "    |---|---:|---:|", *(f"    | `{r.name}` | {r.seconds:.2f} | {r.peak_mb:.0f} |" for r in results), ""]
-    seeds = sorted({str(run[1]) for run in runs.values() if run[1] is not None})
+    seeds = sorted({str(run.seed) for run in runs.values() if run.seed is not None})
     return "\n".join([
+        "---",
+        "search:",
+        "  exclude: true",  # a table of timings; and under `mkdocs serve --dirty` it would pile up in the index
+        "---",
+        "",
         "# Build report",
         "",
         "Every chapter's code ran, or came from the cache, when this site was built. Times are those of the run "
-        "that produced the outputs; a cache hit reuses an earlier run of exactly the same code, versions and engine. "
+        "that produced the outputs; a cache hit reuses an earlier run of exactly the same code, versions and engine, "
+        "and under `mkdocs serve` a run resumed at a cell keeps the times of the cells before it. "
         "Peak memory is the largest resident size of the process running the page, up to that cell.",
         "",
         f"- Python {env['python']}, torch {env['torch']}, matplotlib {env['matplotlib']}, {env['platform']}, {env['device']}",
         f"- Seeds set by the pages: {', '.join(seeds) or 'none'}",
-        f"- {len(runs)} pages, {sum(len(run[0]) for run in runs.values())} cells, {total:.2f} s of cell run time in all",
+        f"- {len(runs)} pages, {sum(len(run.results) for run in runs.values())} cells, {total:.2f} s of cell run time in all",
         "",
         "| Page | Cells | Seconds | Cache | Peak memory (MB) |",
         "|---|---:|---:|---|---:|",

@@ -247,16 +247,14 @@ def test_cache_hit_runs_nothing_and_changed_code_runs_again(tmp_path):
     markdown = "{{ cell make }}\n{{ cell total }}\n"
     page = parse_page("docs/demo.md", markdown, "demo", directory)
     cache = tmp_path / "cache"
-    results, seed, hit, _ = execute_page(page, cache, rerun=False)
-    assert not hit and results[1].output == "tensor(3.7500)\n" and seed is not None
-    _, _, hit, _ = execute_page(page, cache, rerun=False)
-    assert hit
-    _, _, hit, _ = execute_page(page, cache, rerun=True)
-    assert not hit
+    run = execute_page(page, cache, rerun=False)
+    assert not run.hit and run.results[1].output == "tensor(3.7500)\n" and run.seed is not None
+    assert execute_page(page, cache, rerun=False).hit
+    assert not execute_page(page, cache, rerun=True).hit
     write_module(tmp_path, MODULE.replace("2.25", "3.25"))
     changed = parse_page("docs/demo.md", markdown, "demo", directory)
-    results, _, hit, _ = execute_page(changed, cache, rerun=False)
-    assert not hit and results[1].output == "tensor(4.7500)\n"
+    run = execute_page(changed, cache, rerun=False)
+    assert not run.hit and run.results[1].output == "tensor(4.7500)\n"
 
 
 def test_cache_key_covers_quoted_values_and_options(tmp_path):

@@ -1,0 +1,222 @@
+"""``mkdocs serve``: checkpoints let an edit re-run its page from the edited cell, and what that
+prints is exactly what a run from the top prints; ``--dirty`` rewrites just the pages that changed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from snippets._checkpoints import Sessions, resume
+from snippets._engine import BookError, api_fingerprint, execute_page, parse_page
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Each costly cell sleeps past the checkpoint gap, so the run keeps checkpoints before `middle` and `last`.
+# Every kind of state a later cell can depend on is here: torch's and Python's random numbers, and a file.
+MODULE = '''\
+"""Demo."""
+
+# %% seed
+import random
+import time
+from pathlib import Path
+
+import torch
+
+torch.manual_seed(0)
+random.seed(0)
+print(torch.rand(2), random.random())
+
+# %% write
+time.sleep(0.3)
+Path("notes.txt").write_text(f"{torch.rand(1).item():.6f}")
+print(random.random())
+
+# %% middle
+time.sleep(0.3)
+print(torch.rand(2), random.random(), Path("notes.txt").read_text())
+
+# %% last
+print(torch.rand(2), random.random(), sorted(p.name for p in Path(".").iterdir()))
+'''
+LAST = "print(torch.rand(2), random.random(), sorted"  # the start of the last cell
+PAGE = "{{ cell seed }}\n{{ cell write }}\n{{ cell middle }}\n{{ cell last }}\n"
+
+
+def page_of(tmp_path: Path, module: str):
+    (tmp_path / "demo.py").write_text(module)
+    return parse_page("docs/demo.md", PAGE, "demo", tmp_path)
+
+
+def outputs(run) -> list[str]:
+    return [r.output for r in run.results]
+
+
+@pytest.fixture
+def sessions():
+    sessions = Sessions()
+    yield sessions
+    sessions.close()
+
+
+def test_an_edit_resumes_at_the_checkpoint_before_it_and_prints_what_a_fresh_run_prints(tmp_path, sessions):
+    first = execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    assert first.resumed is None
+    assert [h.index for h in sessions.histories["docs/demo.md"].handles] == [2, 3]
+
+    for cell, edit in [("last", ("print(torch.rand(2), random.random(), sorted", "print('edited', torch.rand(2), random.random(), sorted")),
+                       ("middle", ("time.sleep(0.3)\nprint(", "time.sleep(0.3)\nprint('edited',"))]:
+        module = MODULE.replace(*edit)
+        assert module != MODULE
+        resumed = execute_page(page_of(tmp_path, module), None, True, sessions)
+        fresh = execute_page(page_of(tmp_path, module), None, True)
+        assert resumed.resumed == cell
+        assert outputs(resumed) == outputs(fresh)  # same random numbers, same file, same listing
+        assert "edited" in resumed.results[-1 if cell == "last" else 2].output
+
+    # An edit to the first cell leaves nothing to resume from.
+    top = execute_page(page_of(tmp_path, MODULE.replace("random.seed(0)", "random.seed(1)")), None, True, sessions)
+    assert top.resumed is None
+
+
+def test_resuming_does_not_depend_on_what_the_resumed_cells_printed_before(tmp_path, sessions):
+    # The checkpoint keeps the state *before* the cell: two different edits of `last`, one after the other,
+    # both start from it, and neither sees the random numbers the other one drew.
+    execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    one = execute_page(page_of(tmp_path, MODULE.replace(LAST, "print(1, " + LAST[6:])), None, True, sessions)
+    two = execute_page(page_of(tmp_path, MODULE.replace(LAST, "print(2, " + LAST[6:])), None, True, sessions)
+    assert one.results[-1].output[2:] == two.results[-1].output[2:]
+
+
+def test_stale_checkpoints_are_closed(tmp_path, sessions):
+    execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    before_last = next(h for h in sessions.histories["docs/demo.md"].handles if h.index == 3)
+    execute_page(page_of(tmp_path, MODULE.replace("time.sleep(0.3)\nprint(", "time.sleep(0.3)\nprint(0, ")), None, True, sessions)
+    assert before_last not in sessions.histories["docs/demo.md"].handles
+    deadline = time.monotonic() + 10
+    while Path(before_last.address).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(before_last.address).exists()  # the process cleaned up and left
+
+
+def test_a_failing_edit_is_reported_with_page_and_file_lines_and_the_fix_resumes(tmp_path, sessions):
+    execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    broken = MODULE.replace("# %% last\n", "# %% last\n[][1]\n")
+    with pytest.raises(BookError) as err:
+        execute_page(page_of(tmp_path, broken), None, True, sessions)
+    assert "docs/demo.md:4: cell 'last' failed at" in str(err.value) and "demo.py:24: IndexError" in str(err.value)
+    fixed = execute_page(page_of(tmp_path, MODULE.replace(LAST, "print(3, " + LAST[6:])), None, True, sessions)
+    assert fixed.resumed == "last"
+
+
+def test_a_lost_checkpoint_means_a_run_from_the_top(tmp_path, sessions):
+    fresh = execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    for handle in sessions.histories["docs/demo.md"].handles:
+        os.kill(handle.pid, signal.SIGKILL)
+    for handle in sessions.histories["docs/demo.md"].handles:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # until nothing listens on its socket any more
+            try:
+                with socket.socket(socket.AF_UNIX) as probe:
+                    probe.connect(handle.address)
+                time.sleep(0.05)
+            except OSError:
+                break
+    again = execute_page(page_of(tmp_path, MODULE.replace("# %% last\n", "# %% last\nx = 1\n")), None, True, sessions)
+    assert again.resumed is None and outputs(again) == outputs(fresh)
+
+
+@pytest.mark.parametrize("chapter", ["autograd_engine", "perceptrons"])  # one uses Python's random module
+def test_resuming_a_real_chapter_from_its_first_checkpoint_reproduces_it(chapter, sessions, tmp_path):
+    from mkdocs.utils.meta import get_data  # the front matter reader MkDocs uses
+
+    source = (ROOT / "docs" / f"{chapter}.md").read_text()
+    markdown, meta = get_data(source)
+    page = parse_page(f"docs/{chapter}.md", markdown, meta["snippets"])
+    run = execute_page(page, None, True, sessions)
+    handle = min(sessions.histories[page.src].handles, key=lambda h: h.index)
+    job = dict(page.job(), start=handle.index, checkpoints=None, result=str(tmp_path / "result.json"))
+    assert resume(handle, job, 300) == 0
+    again = json.loads((tmp_path / "result.json").read_text())["cells"]
+    for before, after, cell in zip(run.results[handle.index:], again, page.cells[handle.index:]):
+        if not cell.varies:
+            assert (after["output"], after["figures"], after["values"]) == (before.output, before.figures, before.values), cell.name
+
+
+def test_the_api_fingerprint_follows_docstrings_and_signatures_not_bodies(tmp_path):
+    def fingerprint(source):
+        (tmp_path / "demo.py").write_text(textwrap.dedent(source))
+        return api_fingerprint(tmp_path)
+
+    base = fingerprint('def f(x):\n    """Double."""\n    return 2 * x\n')
+    assert fingerprint('def f(x):\n    """Double."""\n    return x + x\n') == base
+    assert fingerprint('def f(x):\n    """Twice x."""\n    return 2 * x\n') != base
+    assert fingerprint('def f(x, y=1):\n    """Double."""\n    return 2 * x\n') != base
+
+
+# ------------------------------------------------------------------ a real `mkdocs serve --dirty`
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+def wait_for(ready, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if ready():
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise TimeoutError("not ready in time")
+
+
+def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkpoint(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: Serve\nstrict: true\nwatch: [snippets]\n"
+        "nav: [index.md, other.md, build-report.md]\n"
+        "plugins:\n  - book:\n      cache_dir: .cache\n      companions: false\n"
+        "markdown_extensions: [attr_list, pymdownx.superfences, pymdownx.details]\n"
+    )
+    module = tmp_path / "snippets" / "demo.py"
+    module.write_text(MODULE)
+    (tmp_path / "docs" / "index.md").write_text("---\nsnippets: demo\n---\n\n# Demo\n\n" + PAGE)
+    (tmp_path / "docs" / "other.md").write_text("# Other\n\nNo code here.\n")  # built once, then left alone
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "--dev-addr", f"127.0.0.1:{port}"],
+                                  cwd=tmp_path, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(lambda: "checkpoints ready" in log.read_text(), timeout=120)
+        url = f"http://127.0.0.1:{port}"
+        module.write_text(MODULE + 'print("after the edit")\n')
+        wait_for(lambda: "after the edit" in fetch(f"{url}/"))
+        report = fetch(f"{url}/build-report/")
+        assert "resumed at <code>last</code>" in report, report
+        assert "Aborted" not in log.read_text() and "'dirty' build" not in log.read_text()
+    finally:
+        server.terminate()
+        server.wait(30)
