@@ -34,6 +34,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import html
 import io
@@ -944,18 +945,26 @@ class BookPlugin(BasePlugin[BookConfig]):
 
 def api_fingerprint(directory: Path) -> str:
     """A hash of what the API reference shows of the chapter modules: their docstrings and signatures."""
-    parts = []
-    for path in sorted(Path(directory).glob("[a-z]*.py")):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except SyntaxError:
-            parts.append(path.read_text(encoding="utf-8"))  # let the build report the error; assume it changed
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
-                signature = ast.dump(node.args) if hasattr(node, "args") else [ast.dump(b) for b in getattr(node, "bases", [])]
-                parts.append([path.name, getattr(node, "name", ""), str(signature), ast.get_docstring(node)])
-    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([module_api(path) for path in sorted(Path(directory).glob("[a-z]*.py"))]).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=256)
+def _module_api(path: Path, mtime_ns: int, size: int) -> list:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return [path.read_text(encoding="utf-8")]  # the build reports the error; count any change as a change
+    api = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            signature = ast.dump(node.args) if hasattr(node, "args") else [ast.dump(b) for b in getattr(node, "bases", [])]
+            api.append([path.name, getattr(node, "name", ""), str(signature), ast.get_docstring(node)])
+    return api
+
+
+def module_api(path: Path) -> list:
+    stat = path.stat()
+    return _module_api(path, stat.st_mtime_ns, stat.st_size)  # parsed again only when the file changed
 
 
 def build_report(pages: dict[str, Page], runs: dict) -> str:
