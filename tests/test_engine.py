@@ -271,14 +271,14 @@ def test_cache_key_covers_quoted_values_and_options(tmp_path):
 # ------------------------------------------------------------------ whole builds
 
 
-def make_book(tmp_path: Path, module: str, page: str) -> Path:
-    """A throwaway book: one page, one chapter module, the book plugin."""
+def make_book(tmp_path: Path, module: str, page: str, options: str = "report: ''", config: str = "") -> Path:
+    """A throwaway book: one page, one chapter module, the book plugin (with ``options``), and more ``config``."""
     (tmp_path / "docs").mkdir()
     (tmp_path / "snippets").mkdir()
     (tmp_path / "mkdocs.yml").write_text(
         "site_name: Fault injection\nstrict: true\n"
-        "plugins:\n  - book:\n      cache_dir: .cache\n      report: ''\n"
-        "markdown_extensions: [attr_list, pymdownx.superfences]\n"
+        f"plugins:\n  - book:\n      cache_dir: .cache\n      {options}\n"
+        "markdown_extensions: [attr_list, pymdownx.superfences, pymdownx.details]\n" + config
     )
     (tmp_path / "snippets" / "demo.py").write_text(textwrap.dedent(module))
     (tmp_path / "docs" / "index.md").write_text("---\nsnippets: demo\n---\n\n# Demo\n\n" + textwrap.dedent(page))

@@ -19,6 +19,7 @@ import pytest
 
 from snippets._checkpoints import Sessions, resume
 from snippets._engine import BookError, api_fingerprint, execute_page, parse_page
+from test_engine import make_book
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -192,18 +193,8 @@ def wait_for(ready, timeout: float = 60):
 
 
 def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkpoint(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "snippets").mkdir()
-    (tmp_path / "mkdocs.yml").write_text(
-        "site_name: Serve\nstrict: true\nwatch: [snippets]\n"
-        "nav: [index.md, other.md, build-report.md]\n"
-        "plugins:\n  - book:\n      cache_dir: .cache\n      companions: false\n"
-        "markdown_extensions: [attr_list, pymdownx.superfences, pymdownx.details]\n"
-    )
-    module = tmp_path / "snippets" / "demo.py"
-    module.write_text(MODULE)
-    (tmp_path / "docs" / "index.md").write_text("---\nsnippets: demo\n---\n\n# Demo\n\n" + PAGE)
-    (tmp_path / "docs" / "other.md").write_text("# Other\n\nNo code here.\n")  # built once, then left alone
+    book = make_book(tmp_path, MODULE, PAGE, options="companions: false", config="watch: [snippets]\n")
+    module = book / "snippets" / "demo.py"
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
