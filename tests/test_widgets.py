@@ -18,6 +18,7 @@ import functools
 import json
 import math
 import random
+from html.parser import HTMLParser
 
 import pytest
 import torch
@@ -527,21 +528,41 @@ def test_initialising_twice_changes_nothing(visit, name):
     count = lambda: page.locator(f'[data-widget="{name}"] .widget__title').count()  # noqa: E731
     before = count()
     assert before >= 1
-    src = page.locator(f'script[src$="{name}.js"]').get_attribute("src")
-    page.evaluate("""src => new Promise(done => { const s = document.createElement('script');
-                       s.src = src; s.onload = done; document.body.append(s); })""", src)
+    # Run the page's scripts again in their order: dom.js (it puts the shared helpers on window.BookWidgets
+    # again), then the widget, which must leave the widgets it has already set up alone.
+    for script in ("dom", name):
+        src = page.locator(f'script[src$="/{script}.js"]').get_attribute("src")
+        page.evaluate("""src => new Promise(done => { const s = document.createElement('script');
+                           s.src = src; s.onload = done; document.body.append(s); })""", src)
     assert count() == before
 
 
+def widget_scripts(html: str) -> list[tuple[str, bool]]:
+    """The scripts a page loads from assets/widgets/, in document order: (file name, deferred or not)."""
+    found = []
+
+    class Scripts(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "script" and "assets/widgets/" in (a.get("src") or ""):
+                found.append((a["src"].rsplit("/", 1)[-1], "defer" in a))
+
+    Scripts().feed(html)
+    return found
+
+
 def test_each_page_loads_only_its_own_widget(built_site):
+    assert (built_site / "assets" / "widgets" / "dom.js").is_file()
     for name, path in PAGES.items():
         html = (built_site / path.strip("/") / "index.html").read_text(encoding="utf-8")
-        assert f"assets/widgets/{name}.js" in html
+        # The shared helpers first, then this page's widget and no other: both deferred, so they run in this order.
+        assert widget_scripts(html) == [("dom.js", True), (f"{name}.js", True)], path
         assert "assets/widgets/widgets.css" in html, "mkdocs.yml must list assets/widgets/widgets.css in extra_css"
         for other in set(PAGES) - {name}:
             assert f"assets/widgets/{other}.js" not in html
-    assert "assets/widgets/" not in (built_site / "tensors" / "index.html").read_text(encoding="utf-8").replace(
-        "assets/widgets/widgets.css", "")
+    tensors = (built_site / "tensors" / "index.html").read_text(encoding="utf-8")  # a page without a widget
+    assert widget_scripts(tensors) == []
+    assert "assets/widgets/" not in tensors.replace("assets/widgets/widgets.css", "")
 
 
 # ------------------------------------------------------------------- helpers

@@ -13,7 +13,8 @@
 (function () {
   "use strict";
 
-  var NS = "http://www.w3.org/2000/svg";
+  // el, svgEl and fmt come from dom.js, which the page loads just before this file.
+  var dom = window.BookWidgets, el = dom.el, svgEl = dom.svgEl, fmt = dom.fmt;
   var counter = 0;
 
   // Each operation: its forward value, its local derivatives, and how to write them down.
@@ -82,33 +83,6 @@
   };
 
   // ------------------------------------------------------------------ helpers
-
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    setAttrs(node, attrs);
-    (children || []).forEach(function (c) { node.append(c); });
-    return node;
-  }
-
-  function svgEl(tag, attrs, text) {
-    var node = document.createElementNS(NS, tag);
-    setAttrs(node, attrs);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function setAttrs(node, attrs) {
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== undefined && attrs[k] !== null) node.setAttribute(k, attrs[k]);
-    });
-  }
-
-  /** Up to 4 decimals, no trailing zeros, a real minus sign. */
-  function fmt(v) {
-    if (!Number.isFinite(v)) return Number.isNaN(v) ? "not a number" : (v > 0 ? "∞" : "−∞");
-    var text = Math.abs(v) >= 1e6 ? v.toExponential(3) : String(Number(v.toFixed(4)));
-    return text === "-0" ? "0" : text.replace(/-/g, "−");
-  }
 
   function paren(v) { return v < 0 ? "(" + fmt(v) + ")" : fmt(v); }
 

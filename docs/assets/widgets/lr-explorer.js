@@ -10,7 +10,8 @@
 (function () {
   "use strict";
 
-  var NS = "http://www.w3.org/2000/svg";
+  // el, svgEl and list come from dom.js, which the page loads just before this file. fmt stays below.
+  var dom = window.BookWidgets, el = dom.el, svgEl = dom.svgEl, list = dom.list;
   var counter = 0;
 
   var FUNCTIONS = {
@@ -42,37 +43,14 @@
 
   // ------------------------------------------------------------------ helpers
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    setAttrs(node, attrs);
-    (children || []).forEach(function (c) { node.append(c); });
-    return node;
-  }
-
-  function svgEl(tag, attrs, text) {
-    var node = document.createElementNS(NS, tag);
-    setAttrs(node, attrs);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function setAttrs(node, attrs) {
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== undefined && attrs[k] !== null) node.setAttribute(k, attrs[k]);
-    });
-  }
-
   function num(value) {
     // Python writes the page's numbers; a leading minus is ASCII, and lists are JSON-compatible.
     return value === null || value === undefined || value === "" ? NaN : Number(value);
   }
 
-  function list(value) {
-    if (!value) return null;
-    try { return JSON.parse(value); } catch (e) { return null; }
-  }
-
-  /** A number for reading: 4 decimals, a real minus sign, exponent form when huge. */
+  /** A number for reading: 4 decimals, a real minus sign, exponent form when huge.
+      Not BookWidgets.fmt: this one keeps trailing zeros (1.5000, not 1.5), writes a tiny non-zero number
+      as 3.0e−5 rather than 0, and takes a number of digits. */
   function fmt(v, digits) {
     if (digits === undefined) digits = 4;
     if (Number.isNaN(v)) return "not a number";

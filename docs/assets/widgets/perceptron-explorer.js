@@ -11,7 +11,8 @@
 (function () {
   "use strict";
 
-  var NS = "http://www.w3.org/2000/svg";
+  // el, svgEl and list come from dom.js, which the page loads just before this file. fmt stays below.
+  var dom = window.BookWidgets, el = dom.el, svgEl = dom.svgEl, list = dom.list;
   var counter = 0;
   var INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
   var GATES = {
@@ -21,31 +22,8 @@
     XOR: [0, 1, 1, 0],
   };
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    setAttrs(node, attrs);
-    (children || []).forEach(function (c) { node.append(c); });
-    return node;
-  }
-
-  function svgEl(tag, attrs, text) {
-    var node = document.createElementNS(NS, tag);
-    setAttrs(node, attrs);
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function setAttrs(node, attrs) {
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (attrs[k] !== undefined && attrs[k] !== null) node.setAttribute(k, attrs[k]);
-    });
-  }
-
-  function list(value) {
-    if (!value) return null;
-    try { return JSON.parse(value); } catch (e) { return null; }
-  }
-
+  /** Up to 4 decimals, no trailing zeros, a real minus sign. Not BookWidgets.fmt, which switches to exponent
+      form from a million and writes ∞: a typed weight of 10000000 shows here as 10000000, as it always has. */
   function fmt(v) {
     var text = String(Number(v.toFixed(4)));
     return text === "-0" ? "0" : text.replace(/-/g, "−");
