@@ -62,11 +62,13 @@ class Checkpointer:
             return
         if len(os.listdir("/proc/self/task")) > 1:
             return  # fork copies only the calling thread; a process with others could deadlock in the copy
-        if handle := self.fork(index, namespace):
-            self.handles.append(handle)
+        try:
+            self.handles.append(self.fork(index, namespace))
+        except OSError:
+            pass  # no checkpoint here (say the server is shutting down); the page itself runs on regardless
         self.last = time.perf_counter()
 
-    def fork(self, index: int, namespace: dict) -> Handle | None:
+    def fork(self, index: int, namespace: dict) -> Handle:
         home = self.directory / f"{os.getpid()}-{index}"
         shutil.copytree(os.getcwd(), home / "files")  # the files the page has written so far, as they are now
         listener = socket.socket(socket.AF_UNIX)
