@@ -412,10 +412,10 @@ def hinge_loss(scores, labels):
     return sum((1 - yi * si).relu() for yi, si in zip(labels, scores)) / len(labels)
 
 
-lr = 0.2
+lr, num_steps = 0.4, 20
 losses, accuracies = [], []
 print(f"{'step':>4} {'loss':>7} {'accuracy':>9}")
-for step in range(40):
+for step in range(num_steps):
     scores = [model(point) for point in X]         # forward
     loss = hinge_loss(scores, Y)
     model.zero_grad()                              # backward
@@ -424,7 +424,7 @@ for step in range(40):
         p.data -= lr * p.grad
     losses.append(loss.data)
     accuracies.append(sum((si.data > 0) == (yi > 0) for yi, si in zip(Y, scores)) / len(Y))
-    if step % 5 == 0 or step == 39:
+    if step % 5 == 0 or step == num_steps - 1:
         print(f"{step:4d} {loss.data:7.4f} {accuracies[-1]:9.0%}")
 assert all(math.isfinite(l) for l in losses) and losses[-1] < losses[0]
 
@@ -459,7 +459,7 @@ Xt = torch.tensor(X, dtype=torch.float64)
 Yt = torch.tensor(Y, dtype=torch.float64)
 
 torch_losses = []
-for step in range(40):
+for step in range(num_steps):
     h = Xt
     for W, bvec, nonlin in layers:
         h = h @ W.T + bvec
@@ -478,8 +478,8 @@ loss_gap = max(abs(l1 - l2) for l1, l2 in zip(losses, torch_losses))
 ours = [p.data for p in model.parameters()]
 theirs = [v for W, bvec, _ in layers for row_w, bi in zip(W.tolist(), bvec.tolist()) for v in row_w + [bi]]
 weight_gap = max(abs(o - t) for o, t in zip(ours, theirs))
-print(f"torch, same start, same 40 steps: final loss {torch_losses[-1]:.4f} (ours {losses[-1]:.4f})")
-print(f"largest loss difference over the 40 steps: {loss_gap:.1e}")
+print(f"torch, same start, same {num_steps} steps: final loss {torch_losses[-1]:.4f} (ours {losses[-1]:.4f})")
+print(f"largest loss difference over the {num_steps} steps: {loss_gap:.1e}")
 print(f"largest difference in the final {n_model_params} parameters: {weight_gap:.1e}")
 
 # %% ex_reuse

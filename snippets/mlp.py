@@ -381,15 +381,15 @@ print(f"loss of a 50/50 guess: ln 2 = {coin_loss:.4f}")
 torch.manual_seed(0)  # this section starts from a known state: "seed 0" below
 xor_net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
 loss_fn = nn.BCEWithLogitsLoss()  # binary cross-entropy on the raw output (see the losses chapter)
-optimizer = torch.optim.SGD(xor_net.parameters(), lr=1.0)
+optimizer = torch.optim.SGD(xor_net.parameters(), lr=2.0)
 
 xor_losses = []
 print(f"{'step':>5} {'loss':>8} {'correct':>8}")
-for step_number in range(500):
+for step_number in range(250):
     logits = xor_net(X_xor)
     loss = loss_fn(logits, y_xor)
     xor_losses.append(loss.item())
-    if step_number % 50 == 0 or step_number == 499:
+    if step_number % 25 == 0 or step_number == 249:
         correct = ((logits > 0).float() == y_xor).sum().item()
         print(f"{step_number:5d} {loss.item():8.4f} {correct:6.0f}/4")
     optimizer.zero_grad()
@@ -446,7 +446,7 @@ ax.legend(loc="lower left")
 plt.show()
 
 # %% xor_seeds
-def train_xor_many(seeds, width, activation, steps=500, lr=1.0):
+def train_xor_many(seeds, width, activation, steps=250, lr=2.0):
     """Train one 2 → ``width`` → 1 network per seed on XOR, all in one loop.
 
     Network ``s`` starts from the weights that ``nn.Sequential(nn.Linear(2, width), activation,
@@ -501,9 +501,9 @@ for act in [nn.ReLU(), nn.Tanh(), nn.Sigmoid()]:
         print(f"{key[0]:10} {width:5d} {solved[key]:6d}/20 {runs[key]['loss'].median():18.4f}")
 
 # %% sigmoid_longer
-sigmoid_long = train_xor_many(seeds, 2, nn.Sigmoid(), steps=2000)
+sigmoid_long = train_xor_many(seeds, 2, nn.Sigmoid(), steps=1000)
 solved_sigmoid_long = int((sigmoid_long["correct"] == 4).sum())
-print(f"Sigmoid, width 2, 2000 steps: {solved_sigmoid_long}/20 solved, "
+print(f"Sigmoid, width 2, 1000 steps: {solved_sigmoid_long}/20 solved, "
       f"median final loss {sigmoid_long['loss'].median():.4f}")
 
 # %% xor_why
@@ -541,7 +541,7 @@ def target(x):
     return torch.sin(2 * x) + 0.3 * x
 
 
-def fit(model, x, y, steps=500, lr=0.05):
+def fit(model, x, y, steps=250, lr=0.05):
     """Full-batch training with Adam on the mean squared error.
 
     Returns:
@@ -552,7 +552,7 @@ def fit(model, x, y, steps=500, lr=0.05):
         >>> x = torch.linspace(-1, 1, 5).reshape(-1, 1)
         >>> history = fit(nn.Linear(1, 1), x, 2 * x + 1)   # a line, which nn.Linear can match exactly
         >>> len(history), round(history[-1], 4)
-        (500, 0.0)
+        (250, 0.0)
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []

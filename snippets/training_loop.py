@@ -335,13 +335,13 @@ print(f"parameters: {total_params}")
 
 optimizer_v2 = torch.optim.SGD(model_v2.parameters(), lr=1e-4)
 v2_losses = []
-for epoch in range(2000):
+for epoch in range(1000):
     loss = criterion(model_v2(X), y)
     optimizer_v2.zero_grad()
     loss.backward()
     optimizer_v2.step()
     v2_losses.append(loss.item())
-    if epoch % 500 == 0 or epoch == 1999:
+    if epoch % 250 == 0 or epoch == 999:
         print(f"epoch {epoch:4d} | loss {loss.item():10.2f}")
 assert all(map(math.isfinite, v2_losses)) and v2_losses[-1] < v2_losses[0]
 
@@ -394,7 +394,7 @@ print(f"parameters: {num_params}")
 # %% complete_train
 criterion = nn.MSELoss()
 optimizer = torch.optim.Adam(net.parameters(), lr=0.01)
-num_epochs = 2000
+num_epochs = 1000
 net_losses = []
 
 print(f"{'epoch':>6} | {'loss':>10} | {'avg error ($k)':>14}")
@@ -405,7 +405,7 @@ for epoch in range(num_epochs):
     optimizer.zero_grad()
     loss.backward()
     optimizer.step()
-    if epoch % 400 == 0 or epoch == num_epochs - 1:
+    if epoch % 200 == 0 or epoch == num_epochs - 1:
         avg_error = (predictions - y_train).abs().mean().item()
         print(f"{epoch:6d} | {loss.item():10.2f} | {avg_error:14.2f}")
 assert all(map(math.isfinite, net_losses)) and net_losses[-1] < net_losses[0]
@@ -593,31 +593,31 @@ ax.legend()
 plt.show()
 
 # %% schedule
-def halve_every_200(opt):
-    """A StepLR scheduler that halves the learning rate every 200 steps.
+def halve_every_100(opt):
+    """A StepLR scheduler that halves the learning rate every 100 steps.
 
     Examples:
         >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> scheduler = halve_every_200(opt)
-        >>> for _ in range(400): opt.step(); scheduler.step()
+        >>> scheduler = halve_every_100(opt)
+        >>> for _ in range(200): opt.step(); scheduler.step()
         >>> scheduler.get_last_lr()   # 0.1, halved twice
         [0.025]
     """
-    return torch.optim.lr_scheduler.StepLR(opt, step_size=200, gamma=0.5)
+    return torch.optim.lr_scheduler.StepLR(opt, step_size=100, gamma=0.5)
 
 
-constant = train_regression(batch_size=1, updates=1000, lr=0.1)
-scheduled = train_regression(batch_size=1, updates=1000, lr=0.1, schedule=halve_every_200)
+constant = train_regression(batch_size=1, updates=500, lr=0.1)
+scheduled = train_regression(batch_size=1, updates=500, lr=0.1, schedule=halve_every_100)
 
 print(f"{'steps':>9} | {'lr (StepLR)':>11} | {'mean loss, constant':>19} | {'mean loss, StepLR':>17}")
 for block in range(5):
-    lo, hi = 200 * block + 1, 200 * (block + 1)
+    lo, hi = 100 * block + 1, 100 * (block + 1)
     lr_now = 0.1 * 0.5 ** block
-    mean_constant = sum(constant[lo:hi + 1]) / 200
-    mean_scheduled = sum(scheduled[lo:hi + 1]) / 200
+    mean_constant = sum(constant[lo:hi + 1]) / 100
+    mean_scheduled = sum(scheduled[lo:hi + 1]) / 100
     print(f"{f'{lo}-{hi}':>9} | {lr_now:11.5f} | {mean_constant:19.4f} | {mean_scheduled:17.4f}")
-last_constant = sum(constant[801:]) / 200
-last_scheduled = sum(scheduled[801:]) / 200
+last_constant = sum(constant[401:]) / 100
+last_scheduled = sum(scheduled[401:]) / 100
 assert math.isfinite(last_scheduled) and last_scheduled < last_constant
 
 # %% celsius_raw

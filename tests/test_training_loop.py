@@ -207,15 +207,16 @@ def test_schedule_run_matches_sgd_by_hand(chapter):
     w, b = linear_init(1, 2)
     batches = chapter["batch_indices"](1, torch.Generator().manual_seed(2))
     losses = [((x @ w + b - t) ** 2).mean().item()]
-    for step in range(1000):
+    for step in range(500):
         i = next(batches)
         residual = x[i] @ w + b - t[i]
-        lr = 0.1 * 0.5 ** (step // 200)
+        lr = 0.1 * 0.5 ** (step // 100)
         w, b = w - lr * 2 * x[i].T @ residual, b - lr * 2 * residual.sum().item()
         losses.append(((x @ w + b - t) ** 2).mean().item())
     assert chapter["scheduled"] == pytest.approx(losses, rel=1e-3)
     assert chapter["last_scheduled"] < chapter["last_constant"]
-    assert chapter["last_scheduled"] == pytest.approx(sum(losses[801:]) / 200, rel=1e-4)
+    assert chapter["last_scheduled"] < 1.05 * chapter["lowest_loss"]  # "close to the best possible"
+    assert chapter["last_scheduled"] == pytest.approx(sum(losses[401:]) / 100, rel=1e-4)
 
 
 def test_optimizers_rank_as_the_chapter_says(chapter):
