@@ -81,6 +81,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SETTLE = 3.0  # seconds between one edit's revert and the next edit
+
 SERVE_EDITS = {
     # what is edited, and how: each edit makes the page print a new marker line
     "last cell": lambda name, marker: edit_module(name, lambda text: text + f'\nprint("{marker}")\n'),
@@ -107,7 +109,8 @@ def serve_latency(names: list[str], runs: int, timeout: float = 120.0) -> dict[t
                                   cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT)
         latency = {}
         try:
-            wait_until(lambda: "checkpoints ready" in Path(log.name).read_text(), timeout=600, what="the warm-up")
+            ready = lambda: all(line in Path(log.name).read_text() for line in ("checkpoints ready", "Serving on"))  # noqa: E731
+            wait_until(ready, timeout=600, what="the warm-up")
             url = f"http://127.0.0.1:{port}"
             for name in names:
                 for kind, edit in SERVE_EDITS.items():
@@ -119,6 +122,7 @@ def serve_latency(names: list[str], runs: int, timeout: float = 120.0) -> dict[t
                             wait_for(f"{url}/{name}/", lambda html: marker in html, timeout)
                             times.append(time.perf_counter() - start)
                         wait_for(f"{url}/{name}/", lambda html: marker not in html, timeout)
+                        time.sleep(SETTLE)  # let follow-up rebuilds (the lab) finish, as they would while one reads
                     latency[name, kind] = statistics.median(times)
         finally:
             server.terminate()

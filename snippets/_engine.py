@@ -815,12 +815,24 @@ class BookPlugin(BasePlugin[BookConfig]):
         if dirty:  # we rewrite every page whose outputs changed (see mark_stale), so MkDocs' caveat does not apply
             logging.getLogger("mkdocs.commands.build").addFilter(lambda r: "'dirty' build" not in r.getMessage())
 
+    def on_serve(self, server, config, builder):
+        """MkDocs looks for changed files every 0.5 s; look every 0.1 s, so a rebuild starts sooner after a save."""
+        if hasattr(server.observer, "_timeout"):  # watchdog's polling interval, given to each folder watched from now on
+            server.observer._timeout = 0.1
+            for path in (config.docs_dir, config.config_file_path):  # watched before this hook: watch them again
+                server.unwatch(path)
+                server.watch(path)
+        if self.dirty and self.config.companions:  # labs written after a build start the next one
+            server.watch(str(Path(config.config_file_path).parent / self.config.cache_dir / "generated" / "labs"))
+        return server
+
     def on_shutdown(self):
         if self.sessions:
             self.sessions.close()
 
     def on_files(self, files, config):
         self.pages: dict[str, Page] = {}
+        self.later: dict[Path, str] = {}  # lab notebooks to write after this build (see add_companions)
         references = set()  # pages with mkdocstrings blocks: they show the modules' docstrings
         for file in files.documentation_pages():
             source = Path(file.abs_src_path).read_text(encoding="utf-8")
@@ -868,6 +880,8 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_post_build(self, config):
         self.shown.update(getattr(self, "pending", {}))  # only pages that were really written count as shown
+        for lab, notebook in self.later.items():  # rendering a lab takes half a second: the watcher rebuilds it next
+            lab.write_text(notebook)
         if self.sessions and self.warming is None:
             self.warming = threading.Thread(target=self.warm, args=(dict(self.pages),), daemon=True)
             self.warming.start()
@@ -898,7 +912,10 @@ class BookPlugin(BasePlugin[BookConfig]):
         lab = root / "labs" / f"{page.module}.ipynb"
         lab.parent.mkdir(parents=True, exist_ok=True)
         if not lab.is_file() or lab.read_text() != notebook:
-            lab.write_text(notebook)
+            if self.dirty and lab.is_file():  # under `make serve`: the chapter first, its lab in a rebuild of its own
+                self.later[lab] = notebook
+            else:
+                lab.write_text(notebook)
         files.append(File(f"labs/{page.module}.ipynb", str(root), config.site_dir, config.use_directory_urls))
         files.append(File.generated(config, f"downloads/{page.module}.ipynb", content=notebook))
         files.append(File.generated(config, f"downloads/{page.module}.py", content=companion_script(page, page.title)))

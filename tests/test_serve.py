@@ -192,8 +192,8 @@ def wait_for(ready, timeout: float = 60):
     raise TimeoutError("not ready in time")
 
 
-def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkpoint(tmp_path):
-    book = make_book(tmp_path, MODULE, PAGE, options="companions: false", config="watch: [snippets]\n")
+def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkpoint_then_its_lab(tmp_path):
+    book = make_book(tmp_path, MODULE, PAGE, options="companions: true", config="watch: [snippets]\n")
     module = book / "snippets" / "demo.py"
     port = free_port()
     log = tmp_path / "serve.log"
@@ -201,13 +201,18 @@ def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkp
         server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "--dirty", "--dev-addr", f"127.0.0.1:{port}"],
                                   cwd=tmp_path, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), stdout=out, stderr=subprocess.STDOUT)
     try:
-        wait_for(lambda: "checkpoints ready" in log.read_text(), timeout=120)
+        # "Serving on" comes after the file watcher took its first look: an edit before it would go unseen.
+        wait_for(lambda: "checkpoints ready" in log.read_text() and "Serving on" in log.read_text(), timeout=120)
         url = f"http://127.0.0.1:{port}"
         module.write_text(MODULE + 'print("after the edit")\n')
         wait_for(lambda: "after the edit" in fetch(f"{url}/"))
         report = fetch(f"{url}/build-report/")
         assert "resumed at <code>last</code>" in report, report
+        # The lab notebook is written after that build, and the next rebuild publishes it.
+        wait_for(lambda: "after the edit" in fetch(f"{url}/labs/demo.ipynb"))
         assert "Aborted" not in log.read_text() and "'dirty' build" not in log.read_text()
+    except TimeoutError:
+        pytest.fail("mkdocs serve did not show the edit; its log:\n" + log.read_text()[-5000:])
     finally:
         server.terminate()
         server.wait(30)
