@@ -60,7 +60,7 @@ class Checkpointer:
     def __call__(self, index: int, namespace: dict) -> None:
         if index == self.start or time.perf_counter() - self.last < MIN_GAP:
             return
-        if len(os.listdir("/proc/self/task")) > 1:
+        if not single_threaded():
             return  # fork copies only the calling thread; a process with others could deadlock in the copy
         try:
             self.handles.append(self.fork(index, namespace))
@@ -84,6 +84,13 @@ class Checkpointer:
                 os._exit(0)
         listener.close()
         return Handle(index, str(home / "socket"), pid)
+
+
+def single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:  # no /proc (macOS): no way to count the threads torch may have started, so no checkpoints
+        return False
 
 
 def serve(listener: socket.socket, home: Path, namespace: dict, owner: int, rerun, state) -> None:

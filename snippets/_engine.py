@@ -24,6 +24,10 @@ How the pieces fit
   under a hash of everything that can change them, and any failure stops the
   build with ``page:line`` and ``file:line`` in the message.
 
+* Under ``mkdocs serve`` an edited page runs again from the edited cell, not from
+  the top: ``snippets/_checkpoints.py`` keeps forked copies of each page's process
+  between cells.
+
 The public entry points are :class:`BookPlugin` (the MkDocs plugin, registered
 as ``book``), :func:`run_module` (used by tests and ``python -m snippets``) and
 :func:`load_module`.
@@ -112,7 +116,14 @@ def load_module(name: str, directory: Path = PACKAGE_DIR) -> list[Cell]:
     path = module_path(name, directory)
     if not path.is_file():
         raise BookError(f"no chapter module {display_path(path)}")
-    return parse_cells(path.read_text(encoding="utf-8"), display_path(path))
+    stat = path.stat()
+    return list(_parsed(path, display_path(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: Path, shown: str, mtime_ns: int, size: int) -> tuple[Cell, ...]:
+    """A module's cells, parsed again only when the file changed (every `mkdocs serve` rebuild reads them all)."""
+    return tuple(parse_cells(path.read_text(encoding="utf-8"), shown))
 
 
 def parse_cells(source: str, path: str) -> list[Cell]:

@@ -125,8 +125,8 @@ def test_chapter_pages_paste_no_code_and_type_no_outputs():
     assert not typed, "\n".join(typed)
 
 
-def rebuild(site: Path, threads: int) -> subprocess.CompletedProcess:
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_RERUN="1", BOOK_THREADS=str(threads))
+def rebuild(site: Path, threads: int, jobs: int) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_RERUN="1", BOOK_THREADS=str(threads), BOOK_JOBS=str(jobs))
     return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
 
@@ -144,9 +144,10 @@ def excused(name: str) -> bool:
     return any(chapter in name for chapter in timed_chapters()) or name == "search/search_index.json"
 
 
-def test_a_second_clean_build_with_two_threads_is_byte_identical(built_site, tmp_path):
-    """Everything runs again (no cache) with two torch threads instead of one; the site must not change."""
-    proc = rebuild(tmp_path / "site", threads=2)
+def test_a_serial_clean_build_with_two_threads_is_byte_identical(built_site, tmp_path):
+    """Everything runs again (no cache), one page at a time instead of side by side, and with two torch
+    threads instead of one; the site must not change."""
+    proc = rebuild(tmp_path / "site", threads=2, jobs=1)
     assert proc.returncode == 0, proc.stderr[-3000:]
     differ = differing_files(built_site, tmp_path / "site")
     unexplained = [n for n in differ if not excused(n)]
