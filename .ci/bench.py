@@ -7,10 +7,13 @@ Measured on this machine, every number from this run:
   one-edit   a build after one cell of one chapter changed: only that page may run again
   pages      each chapter run alone in a fresh Python (python -m snippets run NAME), summed
   floor      no-exec + pages: what running the code and building the site cost separately
-  serve      under `mkdocs serve`, seconds from saving an edited cell to the new output being served
+  serve      under `make serve` (mkdocs serve --dirty), seconds from saving an edit to the page showing it,
+             for three kinds of edit per chapter: the last cell (the page resumes from a checkpoint),
+             the first cell (the whole page runs again) and the prose (nothing runs)
   make test  wall time of the whole test suite (with --with-tests)
 
 Targets: cold / floor <= 1.2, warm / no-exec <= 1.1, serve <= 3 s for every chapter but digits.
+`--serve-only [CHAPTER ...]` measures just the serve latencies.
 """
 
 from __future__ import annotations
