@@ -547,7 +547,8 @@ def fresh_processes():
     os.environ.setdefault("MPLBACKEND", "Agg")
     os.environ.setdefault("PYTHONHASHSEED", "0")  # set order in printed output stays put
     # torch._dynamo is what torch.optim imports on its first step: costly, and wanted by most pages.
-    context.set_forkserver_preload(["torch", "torch._dynamo", "matplotlib.pyplot", "snippets._engine"])
+    # snippets._warm draws one figure, so that each page's first figure does not pay for loading fonts.
+    context.set_forkserver_preload(["torch", "torch._dynamo", "matplotlib.pyplot", "snippets._warm", "snippets._engine"])
     return context
 
 
