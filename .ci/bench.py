@@ -122,9 +122,9 @@ def serve_latency(names: list[str], runs: int, timeout: float = 120.0) -> dict[t
                         marker = f"bench-{uuid.uuid4().hex[:8]}"
                         with edit(name, marker):
                             start = time.perf_counter()
-                            wait_for(f"{url}/{name}/", lambda html: marker in html, timeout)
+                            wait_until(lambda: marker in page_text(f"{url}/{name}/"), timeout, f"{name} with the edit")
                             times.append(time.perf_counter() - start)
-                        wait_for(f"{url}/{name}/", lambda html: marker not in html, timeout)
+                        wait_until(lambda: marker not in page_text(f"{url}/{name}/"), timeout, f"{name} without it")
                         time.sleep(SETTLE)  # let follow-up rebuilds (the lab) finish, as they would while one reads
                     latency[name, kind] = statistics.median(times)
         finally:
@@ -134,24 +134,22 @@ def serve_latency(names: list[str], runs: int, timeout: float = 120.0) -> dict[t
 
 
 def wait_until(ready, timeout: float, what: str) -> None:
+    """Poll ``ready()`` until it is true; a connection error (the server is rebuilding) counts as not yet."""
     deadline = time.perf_counter() + timeout
-    while not ready():
-        if time.perf_counter() > deadline:
-            raise TimeoutError(f"{what} did not finish in {timeout:g} s")
-        time.sleep(0.2)
-
-
-def wait_for(url: str, ready, timeout: float) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
+    while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if ready(response.read().decode()):
-                    return
+            if ready():
+                return
         except OSError:
             pass
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"{what} was not ready after {timeout:g} s")
         time.sleep(0.05)
-    raise TimeoutError(f"{url} was not ready after {timeout:g} s")
+
+
+def page_text(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
 
 
 def print_serve(latency: dict) -> None:

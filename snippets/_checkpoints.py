@@ -201,7 +201,8 @@ class Sessions:
         self.histories[page] = History(fingerprints[: len(ran)], ran, seed, kept + handles)
 
     def forget(self, page: str) -> None:
-        for handle in self.histories.pop(page, History([], [], None, [])).handles:
+        history = self.histories.pop(page, None)
+        for handle in history.handles if history else []:
             close(handle)
 
     def close(self) -> None:

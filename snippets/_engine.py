@@ -373,8 +373,9 @@ def run_module(name: str, upto: str | None = None, echo=None):
     return results, namespace
 
 
+@functools.lru_cache(maxsize=1)
 def environment() -> dict:
-    """What the stamp and the build report print about the machine that ran the code."""
+    """What the stamp and the build report print about the machine that ran the code (fixed for a process)."""
     import platform
 
     return {
@@ -476,8 +477,7 @@ class Page:
     def cache_key(self) -> str:
         """Everything that can change what the page shows: its code and quoted values, the versions, this engine."""
         env = environment()
-        engine = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-        text = json.dumps([engine, env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
+        text = json.dumps([engine_hash(), env["python"], env["torch"], env["matplotlib"], self.job()], sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:24]
 
     def fingerprints(self) -> list[str]:
@@ -485,6 +485,12 @@ class Page:
         theirs, would print the same again (so ``mkdocs serve`` resumes after it)."""
         return [hashlib.sha256(json.dumps([dataclasses.asdict(c), self.values.get(c.name)]).encode()).hexdigest()
                 for c in self.cells]
+
+
+@functools.lru_cache(maxsize=1)
+def engine_hash() -> str:
+    """This engine's source, as loaded: an edit to it needs a new process (a restart of `mkdocs serve`) anyway."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_DIR, first_line: int = 1) -> Page:
@@ -560,6 +566,7 @@ class PageRun(typing.NamedTuple):
     hit: bool  # from the cache: nothing ran
     seconds: float  # wall time of the run (0 for a cache hit)
     resumed: str | None = None  # under `mkdocs serve`: the cell the run resumed at, from a checkpoint
+    key: str = ""  # the page's cache key: the same key shows the same outputs
 
 
 def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None) -> PageRun:
@@ -568,13 +575,13 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached and cached.is_file() and not rerun:
         data = json.loads(cached.read_text())
-        return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0)
+        return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
     started = time.perf_counter()
     if sessions is None:
-        data, start = run_fresh(page, page.job()), 0
+        data = run_fresh(page, page.job())
+        results, seed, start = [CellResult(**r) for r in data["cells"]], data["seed"], 0
     else:
-        data, start = run_serving(page, sessions)
-    results = [CellResult(**r) for r in data["cells"]]
+        results, seed, start = run_serving(page, sessions)
     failed = [r for r in results if r.error]
     if failed:
         bad = failed[0]
@@ -582,10 +589,10 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(json.dumps({"cells": data["cells"], "seed": data["seed"]}))
+        partial.write_text(json.dumps({"cells": [dataclasses.asdict(r) for r in results], "seed": seed}))
         partial.replace(cached)  # atomic: a reader never sees half an entry
     resumed = page.cells[start].name if start else None
-    return PageRun(results, data["seed"], False, time.perf_counter() - started, resumed)
+    return PageRun(results, seed, False, time.perf_counter() - started, resumed, key)
 
 
 def run_fresh(page: Page, job: dict) -> dict:
@@ -606,10 +613,10 @@ def run_fresh(page: Page, job: dict) -> dict:
         return json.loads(out.read_text())
 
 
-def run_serving(page: Page, sessions) -> tuple[dict, int]:
+def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int]:
     """Under ``mkdocs serve``: run the page from the last checkpoint before its first changed cell.
 
-    Returns the result data of the whole page and the index of the cell the run started at.
+    Returns the results of the whole page, its seed, and the index of the cell the run started at.
     """
     from snippets._checkpoints import Handle, resume
 
@@ -639,7 +646,7 @@ def run_serving(page: Page, sessions) -> tuple[dict, int]:
         results = before + [CellResult(**r) for r in data["cells"]]
         seed = seed if start else data["seed"]
         sessions.record(page.src, start, fingerprints, results, seed, [Handle(**h) for h in data["checkpoints"]])
-    return {"cells": [dataclasses.asdict(r) for r in results], "seed": seed}, start
+    return results, seed, start
 
 
 def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int, sessions=None) -> dict[str, PageRun]:
@@ -878,13 +885,16 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def mark_stale(self, files, references: set[str], snippets_dir: Path) -> None:
         """Under ``--dirty`` MkDocs rewrites a page only when its Markdown file changed. A chapter whose
-        outputs changed must be rewritten too, and so must the API reference when a docstring changed."""
+        outputs changed must be rewritten too, and so must the API reference when a docstring changed.
+
+        A chapter's outputs changed when its code ran, or when it came from the cache under another key
+        than the one it was last written with (an edit undone, say)."""
         api = api_fingerprint(snippets_dir)
         for file in files.documentation_pages():
             run = self.runs.get(file.src_uri)
             if run is not None:
-                self.pending[file.src_uri] = hashlib.sha256(json.dumps([run.results, run.seed], default=str).encode()).hexdigest()
-            if (run is not None and self.shown.get(file.src_uri) != self.pending[file.src_uri]) or (
+                self.pending[file.src_uri] = run.key
+            if (run is not None and (not run.hit or self.shown.get(file.src_uri) != run.key)) or (
                 file.src_uri in references and api != self.api
             ):
                 file.is_modified = lambda: True  # noqa: B023 - the same answer for every file it is set on
