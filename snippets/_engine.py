@@ -56,7 +56,7 @@ import threading
 import time
 import traceback
 import typing
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 
@@ -649,13 +649,18 @@ def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int
     return results, seed, start
 
 
-def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int, sessions=None) -> dict[str, PageRun]:
+def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int, sessions=None,
+              started: dict[str, Future] | None = None) -> dict[str, PageRun]:
     """Run pages in parallel worker processes; each page is still one fresh, serial Python.
 
+    ``started`` maps a page's cache key to a run already under way (``mkdocs serve`` starts one as a file
+    is saved); a page with the same key waits for it instead of running again.
     Returns the runs under the same keys as ``pages``.
     """
+    started = started or {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {key: pool.submit(execute_page, p, cache_dir, rerun, sessions) for key, p in pages.items()}
+        futures = {key: started.get(p.cache_key()) or pool.submit(execute_page, p, cache_dir, rerun, sessions)
+                   for key, p in pages.items()}
         errors = []
         runs = {}
         for key, future in futures.items():
@@ -796,11 +801,14 @@ def colab_url(repo_url: str | None, module: str) -> str | None:
 
 # ----------------------------------------------------------------------- the MkDocs plugin
 
+import jinja2  # noqa: E402
 from mkdocs.config import base, config_options  # noqa: E402  (kept beside the class that needs them)
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import BasePlugin  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 from mkdocs.utils.meta import get_data  # noqa: E402
+
+LOG = logging.getLogger("mkdocs.plugins.book")
 
 
 class BookConfig(base.Config):
@@ -820,11 +828,15 @@ class BookPlugin(BasePlugin[BookConfig]):
     """
 
     sessions = None  # under `mkdocs serve`: each page's last run and its checkpoints (snippets/_checkpoints.py)
+    templates = None  # under `mkdocs serve`: compiled theme templates, kept across rebuilds
+    watcher = None  # under `mkdocs serve`: starts an edited chapter's run as the file is saved (see start_early)
     dirty = False  # `mkdocs serve --dirty`: only pages marked modified are rewritten
 
     def on_startup(self, *, command, dirty):
         """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
         self.dirty, self.shown, self.pending, self.api = dirty, {}, {}, None
+        if command == "serve":
+            self.templates = TemplateCache()
         serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
         if command == "serve" and serial and os.environ.get("BOOK_CHECKPOINTS", "1") != "0":
             from snippets._checkpoints import Sessions
@@ -843,9 +855,34 @@ class BookPlugin(BasePlugin[BookConfig]):
                 server.watch(path)
         if self.dirty and self.config.companions:  # labs written after a build start the next one
             server.watch(str(Path(config.config_file_path).parent / self.config.cache_dir / "generated" / "labs"))
+        if self.sessions is not None and os.environ.get("BOOK_EXECUTE", "1") != "0":
+            from watchdog.events import FileSystemEventHandler
+            from watchdog.observers import Observer  # inotify on Linux: told of a save at once, no polling
+
+            self.early: dict[str, Future] = {}  # cache key → the run start_early began for it
+            self.early_lock, self.early_pool = threading.Lock(), ThreadPoolExecutor(max_workers=2)
+            handler = FileSystemEventHandler()
+            # Only once a file is complete: closed after writing, or renamed into place. (macOS reports neither,
+            # so there the rebuild starts the run, as it does everywhere without this.)
+            handler.on_closed = handler.on_moved = self.start_early
+            self.watcher = Observer()
+            for folder in (config.docs_dir, Path(config.config_file_path).parent / self.config.snippets_dir):
+                self.watcher.schedule(handler, str(folder), recursive=True)
+            self.watcher.start()
         return server
 
+    def on_env(self, env, config, files):
+        """Each rebuild under `mkdocs serve` makes a new Jinja environment that would compile the theme's
+        templates again (about 0.1 s); a cache kept across rebuilds skips that. It keys on each template's
+        source, so an edited override is still compiled afresh."""
+        if self.templates is not None:
+            env.bytecode_cache = self.templates
+        return env
+
     def on_shutdown(self):
+        if self.watcher:
+            self.watcher.stop()
+            self.early_pool.shutdown(wait=False, cancel_futures=True)
         if self.sessions:
             self.sessions.close()
 
@@ -853,24 +890,21 @@ class BookPlugin(BasePlugin[BookConfig]):
         self.pages: dict[str, Page] = {}
         self.later: dict[Path, str] = {}  # lab notebooks to write after this build (see add_companions)
         references = set()  # pages with mkdocstrings blocks: they show the modules' docstrings
+        self.snippets_dir = Path(config.config_file_path).parent / self.config.snippets_dir
+        self.cache = Path(config.config_file_path).parent / self.config.cache_dir
+        self.rerun = os.environ.get("BOOK_RERUN") == "1"
         for file in files.documentation_pages():
-            source = Path(file.abs_src_path).read_text(encoding="utf-8")
-            markdown, meta = get_data(source)
-            if source.startswith("---") and not meta:  # MkDocs drops bad YAML silently; we do not
-                raise PluginError(f"{display_path(Path(file.abs_src_path))}:1: its front matter is not valid YAML")
+            markdown, page = self.read_page(Path(file.abs_src_path))
             if re.search(r"^::: ", markdown, re.M):
                 references.add(file.src_uri)
-            if "snippets" in meta:
-                try:
-                    directory = Path(config.config_file_path).parent / self.config.snippets_dir
-                    src = display_path(Path(file.abs_src_path))
-                    first_line = source.count("\n") - markdown.count("\n") + 1  # lines the front matter took
-                    self.pages[file.src_uri] = parse_page(src, markdown, meta["snippets"], directory, first_line)
-                except BookError as err:
-                    raise PluginError(str(err)) from None
-        self.runs = self.execute(config)
+            if page is not None:
+                self.pages[file.src_uri] = page
+        # For start_early, which runs on the watcher's thread: each chapter's two files, in one assignment.
+        self.sources = [(Path(files.get_file_from_path(src).abs_src_path), module_path(page.module, self.snippets_dir))
+                        for src, page in self.pages.items()]
+        self.runs = self.execute()
         if self.dirty:
-            self.mark_stale(files, references, Path(config.config_file_path).parent / self.config.snippets_dir)
+            self.mark_stale(files, references, self.snippets_dir)
         for src, run in self.runs.items():
             page, results = self.pages[src], run.results
             for result in results:
@@ -882,6 +916,38 @@ class BookPlugin(BasePlugin[BookConfig]):
         if self.config.report:
             files.append(File.generated(config, self.config.report, content=build_report(self.pages, self.runs)))
         return files
+
+    def read_page(self, path: Path) -> tuple[str, Page | None]:
+        """A documentation file's Markdown, and its chapter if its front matter names a ``snippets:`` module."""
+        source = path.read_text(encoding="utf-8")
+        markdown, meta = get_data(source)
+        if source.startswith("---") and not meta:  # MkDocs drops bad YAML silently; we do not
+            raise PluginError(f"{display_path(path)}:1: its front matter is not valid YAML")
+        if "snippets" not in meta:
+            return markdown, None
+        first_line = source.count("\n") - markdown.count("\n") + 1  # lines the front matter took
+        try:
+            return markdown, parse_page(display_path(path), markdown, meta["snippets"], self.snippets_dir, first_line)
+        except BookError as err:
+            raise PluginError(str(err)) from None
+
+    def start_early(self, event) -> None:
+        """Under `mkdocs serve`, called by a file watcher the moment a chapter module or page is saved:
+        start running the chapter now, while MkDocs waits for more changes and reloads its config
+        (about 0.2 s). The rebuild then takes the run that is under way (see ``execute``).
+
+        A page that cannot be read or parsed yet is left to the rebuild, which reports what is wrong."""
+        saved = Path(getattr(event, "dest_path", "") or event.src_path)
+        for markdown_file, module_file in getattr(self, "sources", []):  # none before the first build
+            if saved in (markdown_file, module_file) and not event.is_directory:
+                try:
+                    page = self.read_page(markdown_file)[1]
+                    key = page.cache_key()
+                except Exception:  # noqa: BLE001 - half-saved or broken; and the watcher's thread must live on
+                    continue
+                with self.early_lock:
+                    if key not in self.early:
+                        self.early[key] = self.early_pool.submit(execute_page, page, self.cache, self.rerun, self.sessions)
 
     def mark_stale(self, files, references: set[str], snippets_dir: Path) -> None:
         """Under ``--dirty`` MkDocs rewrites a page only when its Markdown file changed. A chapter whose
@@ -911,15 +977,14 @@ class BookPlugin(BasePlugin[BookConfig]):
     def warm(self, pages: dict[str, Page]) -> None:
         """In the background after the first build: run each page once with checkpoints, so that the first
         edit of a page already re-runs from the edited cell (cached pages have no running state to resume)."""
-        log = logging.getLogger("mkdocs.plugins.book")
-        log.info("book: running each chapter once in the background, to keep checkpoints for fast re-runs")
+        LOG.info("book: running each chapter once in the background, to keep checkpoints for fast re-runs")
         for page in pages.values():
             if page.src not in self.sessions.histories:
                 try:
                     execute_page(page, None, True, self.sessions)
                 except BookError as err:
-                    log.debug(f"book: no checkpoints for {page.src}: {err}")
-        log.info("book: checkpoints ready")
+                    LOG.debug(f"book: no checkpoints for {page.src}: {err}")
+        LOG.info("book: checkpoints ready")
 
     def on_page_content(self, html_text, page, config, files):
         if page.file.src_uri.startswith("labs/"):  # a lab repeats its chapter: let search find the chapter
@@ -953,13 +1018,19 @@ class BookPlugin(BasePlugin[BookConfig]):
             links.append(("Open in Colab", colab))
         return links
 
-    def execute(self, config) -> dict:
+    def execute(self) -> dict:
         if os.environ.get("BOOK_EXECUTE", "1") == "0":
             return {src: PageRun([], None, False, 0.0) for src in self.pages}
-        cache = Path(config.config_file_path).parent / self.config.cache_dir
         jobs = int(os.environ.get("BOOK_JOBS", self.config.jobs or os.cpu_count() or 1))
+        early = {}
+        if self.watcher:
+            with self.early_lock:  # runs start_early began; those for other versions of the pages are dropped
+                early, self.early = self.early, {}
+            for page in self.pages.values():
+                if page.cache_key() in early:
+                    LOG.info(f"book: {page.src} began running when it was saved")
         try:
-            return run_pages(self.pages, cache, os.environ.get("BOOK_RERUN") == "1", jobs, self.sessions)
+            return run_pages(self.pages, self.cache, self.rerun, jobs, self.sessions, early)
         except BookError as err:
             raise PluginError(str(err)) from None
 
@@ -984,6 +1055,20 @@ class BookPlugin(BasePlugin[BookConfig]):
     @staticmethod
     def _stray(src: str, number: int, text: str) -> str:
         raise PluginError(f"{src}: '{{{{ {text} }}}}' on a page with no 'snippets:' module in its front matter")
+
+
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled Jinja templates kept in memory, keyed by name and checked against their source."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
 
 
 def api_fingerprint(directory: Path) -> str:

@@ -18,7 +18,11 @@ from pathlib import Path
 import pytest
 
 from snippets._checkpoints import Sessions, resume
-from snippets._engine import BookError, api_fingerprint, execute_page, parse_page
+from concurrent.futures import Future
+
+import jinja2
+
+from snippets._engine import BookError, PageRun, TemplateCache, api_fingerprint, execute_page, parse_page, run_pages
 from test_engine import make_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +170,29 @@ def test_the_api_fingerprint_follows_docstrings_and_signatures_not_bodies(tmp_pa
     assert fingerprint('def f(x, y=1):\n    """Double."""\n    return 2 * x\n') != base
 
 
+def test_a_run_begun_when_the_file_was_saved_is_taken_and_one_for_another_version_is_not(tmp_path):
+    page = page_of(tmp_path, MODULE)
+    begun = Future()
+    begun.set_result(PageRun([], 7, False, 0.5))
+    assert run_pages({"demo.md": page}, None, True, 1, started={page.cache_key(): begun})["demo.md"] is begun.result()
+    older = run_pages({"demo.md": page}, None, True, 1, started={"a key of an earlier save": begun})["demo.md"]
+    assert older is not begun.result() and outputs(older)[-1].startswith("tensor(")  # it ran
+
+
+def test_compiled_templates_are_reused_across_rebuilds_until_their_source_changes():
+    cache = TemplateCache()
+
+    def render(source: str, compile_allowed: bool = True) -> str:
+        env = jinja2.Environment(loader=jinja2.DictLoader({"page.html": source}), bytecode_cache=cache)
+        if not compile_allowed:
+            env.compile = lambda *a, **k: pytest.fail("compiled again")
+        return env.get_template("page.html").render(x=1)
+
+    assert render("x = {{ x }}") == "x = 1"
+    assert render("x = {{ x }}", compile_allowed=False) == "x = 1"  # a new environment, as each rebuild makes
+    assert render("x + 1 = {{ x + 1 }}") == "x + 1 = 2"  # an edited override is compiled afresh
+
+
 # ------------------------------------------------------------------ a real `mkdocs serve --dirty`
 
 
@@ -208,6 +235,7 @@ def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkp
         wait_for(lambda: "after the edit" in fetch(f"{url}/"))
         report = fetch(f"{url}/build-report/")
         assert "resumed at <code>last</code>" in report, report
+        assert "docs/index.md began running when it was saved" in log.read_text()  # not when MkDocs got to it
         # The lab notebook is written after that build, and the next rebuild publishes it.
         wait_for(lambda: "after the edit" in fetch(f"{url}/labs/demo.ipynb"))
         assert "Aborted" not in log.read_text() and "'dirty' build" not in log.read_text()
