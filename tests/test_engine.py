@@ -208,6 +208,43 @@ def test_figures_are_byte_stable_svg():
     assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
 
 
+# Log axes and math text: what snippets/_warm.py (the fork server's warm-up) caches.
+LOG_FIGURE = """
+import hashlib, sys
+import matplotlib
+matplotlib.use("Agg")
+if sys.argv[1] == "warm":
+    import snippets._warm
+from snippets._engine import collect_figures
+import matplotlib.pyplot as plt
+
+def draw():
+    fig, ax = plt.subplots()
+    ax.plot([1e-4, 1, 1e3], [1e3, 1, 1e-4], label=r"$\\alpha \\cdot w_1$")
+    ax.set(xscale="log", yscale="log", title=r"$\\sum_i x_i^2$")
+    ax.legend()
+    return collect_figures()
+
+if sys.argv[1] == "warm":  # count the parses that reach matplotlib's parser
+    calls, parse = [], snippets._warm._parse
+    snippets._warm._parse = lambda *args: calls.append(args) or parse(*args)
+svg = draw()
+if sys.argv[1] == "warm":
+    parsed = len(calls)
+    assert parsed > 0 and draw() == svg and len(calls) == parsed, f"{parsed} parses, then {len(calls) - parsed} more"
+print(hashlib.sha256(svg[0].encode()).hexdigest())
+"""
+
+
+def test_the_fork_servers_warm_up_changes_no_figure_and_parses_math_text_once():
+    def figure_hash(mode: str) -> str:
+        run = subprocess.run([sys.executable, "-c", LOG_FIGURE, mode], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert figure_hash("warm") == figure_hash("cold")
+
+
 # ------------------------------------------------------------------ rendering
 
 
