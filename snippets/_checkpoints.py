@@ -163,11 +163,17 @@ class History:
 
 
 class Sessions:
-    """Engine side, kept for the life of ``mkdocs serve``: every page's last run and its live checkpoints."""
+    """Engine side, kept for the life of ``mkdocs serve``: every page's last run and its live checkpoints.
+
+    A page keeps a second history too: the run before its last one, when the last one had to start
+    from the top. So after an edit to a page's first cell is undone, the page still resumes from its
+    old checkpoints. The two histories never share a checkpoint.
+    """
 
     def __init__(self):
         self.directory = tempfile.mkdtemp(prefix="book-checkpoints-")
         self.histories: dict[str, History] = {}
+        self.previous: dict[str, History] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -177,33 +183,43 @@ class Sessions:
             return self._locks.setdefault(page, threading.Lock())
 
     def plan(self, page: str, fingerprints: list[str]) -> tuple[int, Handle | None, list, int | None]:
-        """Where to start: ``(first cell to run, checkpoint to run it from, results of the cells before, seed)``."""
-        history = self.histories.get(page)
-        if history is None:
-            return 0, None, [], None
-        same = 0
-        while same < min(len(fingerprints), len(history.fingerprints)) and fingerprints[same] == history.fingerprints[same]:
-            same += 1
-        usable = [h for h in history.handles if h.index <= same]
-        if not usable:
-            return 0, None, [], None
-        handle = max(usable, key=lambda h: h.index)
-        return handle.index, handle, history.results[: handle.index], history.seed
+        """Where to start: ``(first cell to run, checkpoint to run it from, results of the cells before, seed)``.
 
-    def record(self, page: str, start: int, fingerprints: list[str], results: list, seed, handles: list[Handle]) -> None:
-        """Keep a run that started at cell ``start``; checkpoints after ``start`` from older runs are stale."""
-        old = self.histories.get(page)
-        kept = [h for h in old.handles if h.index <= start] if old else []
-        for handle in old.handles if old else []:
-            if handle not in kept:
-                close(handle)
+        The latest checkpoint, in either history, before which no cell has changed."""
+        best = (0, None, [], None)
+        for history in (self.histories.get(page), self.previous.get(page)):
+            same = 0
+            while history and same < min(len(fingerprints), len(history.fingerprints)) and fingerprints[same] == history.fingerprints[same]:
+                same += 1
+            for handle in history.handles if history else []:
+                if best[0] < handle.index <= same:
+                    best = (handle.index, handle, history.results[: handle.index], history.seed)
+        return best
+
+    def record(self, page: str, start: int, fingerprints: list[str], results: list, seed, handles: list[Handle],
+               resumed: Handle | None = None) -> None:
+        """Keep a run that started at cell ``start``, from checkpoint ``resumed`` or (``None``) from the top.
+
+        The history it resumed keeps its checkpoints up to ``start``; the later ones are stale and close."""
+        last, before = self.histories.get(page), self.previous.pop(page, None)
+        if resumed is None:  # from the top: the last run becomes the previous one, and the one before it goes
+            base, previous, gone = None, last, before
+        elif before is not None and resumed in before.handles:  # back on the previous run: an edit undone
+            base, previous, gone = before, last, None
+        else:
+            base, previous, gone = last, before, None
+        kept = [h for h in base.handles if h.index <= start] if base else []
+        for handle in (gone.handles if gone else []) + [h for h in (base.handles if base else []) if h not in kept]:
+            close(handle)
+        if previous is not None:
+            self.previous[page] = previous
         ran = [r for r in results if not r.error]  # a failed cell is not part of a state worth resuming
         self.histories[page] = History(fingerprints[: len(ran)], ran, seed, kept + handles)
 
     def forget(self, page: str) -> None:
-        history = self.histories.pop(page, None)
-        for handle in history.handles if history else []:
-            close(handle)
+        for history in (self.histories.pop(page, None), self.previous.pop(page, None)):
+            for handle in history.handles if history else []:
+                close(handle)
 
     def close(self) -> None:
         for page in list(self.histories):

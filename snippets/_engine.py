@@ -640,12 +640,14 @@ def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int
                         raise BookError(f"{page.src}: the process running its code died (exit code {code})")
                     data = json.loads(Path(job["result"]).read_text())
         if data is None:
-            start, before, seed = 0, [], None
-            sessions.forget(page.src)
+            if handle is not None:  # its checkpoint was lost, and the others may be too
+                sessions.forget(page.src)
+            start, handle, before, seed = 0, None, [], None
             data = run_fresh(page, dict(job, start=0))
         results = before + [CellResult(**r) for r in data["cells"]]
         seed = seed if start else data["seed"]
-        sessions.record(page.src, start, fingerprints, results, seed, [Handle(**h) for h in data["checkpoints"]])
+        handles = [Handle(**h) for h in data["checkpoints"]]
+        sessions.record(page.src, start, fingerprints, results, seed, handles, resumed=handle)
     return results, seed, start
 
 

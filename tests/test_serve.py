@@ -104,15 +104,42 @@ def test_resuming_does_not_depend_on_what_the_resumed_cells_printed_before(tmp_p
     assert one.results[-1].output[2:] == two.results[-1].output[2:]
 
 
+def closed(handle, wait: float = 10) -> bool:
+    """Whether the checkpoint has cleaned up and left (waiting up to ``wait`` seconds for it)."""
+    deadline = time.monotonic() + wait
+    while Path(handle.address).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not Path(handle.address).exists()
+
+
 def test_stale_checkpoints_are_closed(tmp_path, sessions):
     execute_page(page_of(tmp_path, MODULE), None, True, sessions)
     before_last = next(h for h in sessions.histories["docs/demo.md"].handles if h.index == 3)
     execute_page(page_of(tmp_path, MODULE.replace("time.sleep(0.3)\nprint(", "time.sleep(0.3)\nprint(0, ")), None, True, sessions)
     assert before_last not in sessions.histories["docs/demo.md"].handles
-    deadline = time.monotonic() + 10
-    while Path(before_last.address).exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(before_last.address).exists()  # the process cleaned up and left
+    assert closed(before_last)
+
+
+def seeded(seed: int, module: str = MODULE) -> str:
+    return module.replace("random.seed(0)", f"random.seed({seed})")  # an edit to the first cell
+
+
+def test_an_undone_edit_to_the_first_cell_resumes_from_the_old_checkpoints_and_two_runs_are_kept(tmp_path, sessions):
+    execute_page(page_of(tmp_path, MODULE), None, True, sessions)
+    assert execute_page(page_of(tmp_path, seeded(1)), None, True, sessions).resumed is None
+
+    undone = MODULE.replace(LAST, "print('undone', " + LAST[6:])  # seed 0 again, and now the last cell edited
+    resumed = execute_page(page_of(tmp_path, undone), None, True, sessions)
+    assert resumed.resumed == "last"
+    assert outputs(resumed) == outputs(execute_page(page_of(tmp_path, undone), None, True))
+
+    # Runs from the top keep the run before them, and close the one before that.
+    kept = list(sessions.histories["docs/demo.md"].handles)
+    execute_page(page_of(tmp_path, seeded(2)), None, True, sessions)
+    previous = list(sessions.histories["docs/demo.md"].handles)
+    execute_page(page_of(tmp_path, seeded(3)), None, True, sessions)
+    assert sessions.previous["docs/demo.md"].handles == previous
+    assert all(closed(h) for h in kept) and not any(closed(h, wait=0) for h in previous)
 
 
 def test_a_failing_edit_is_reported_with_page_and_file_lines_and_the_fix_resumes(tmp_path, sessions):
