@@ -74,11 +74,10 @@ class Checkpointer:
         listener = socket.socket(socket.AF_UNIX)
         listener.bind(str(home / "socket"))  # bound before the fork: the engine can connect at once
         listener.listen()
-        state = random.getstate()  # the random module reseeds itself in every forked child; undo that
+        state = random.getstate()  # kept for the runs this checkpoint forks (see serve)
         pid = os.fork()
         if pid == 0:
             try:
-                random.setstate(state)
                 serve(listener, home, namespace, self.owner, self.rerun, state)
             finally:
                 os._exit(0)
@@ -113,7 +112,7 @@ def serve(listener: socket.socket, home: Path, namespace: dict, owner: int, reru
                 if child == 0:
                     listener.close()
                     conn.close()
-                    random.setstate(state)
+                    random.setstate(state)  # the random module reseeds itself in every forked child: undo that
                     os._exit(run_forked(job, home, namespace, rerun))
                 conn.send(child)  # so the engine can stop it if it runs past its time limit
                 _, status = os.waitpid(child, 0)

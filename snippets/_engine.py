@@ -116,13 +116,26 @@ def load_module(name: str, directory: Path = PACKAGE_DIR) -> list[Cell]:
     path = module_path(name, directory)
     if not path.is_file():
         raise BookError(f"no chapter module {display_path(path)}")
-    stat = path.stat()
-    return list(_parsed(path, display_path(path), stat.st_mtime_ns, stat.st_size))
+    return list(_cells(path, display_path(path)))
 
 
-@functools.lru_cache(maxsize=64)
-def _parsed(path: Path, shown: str, mtime_ns: int, size: int) -> tuple[Cell, ...]:
-    """A module's cells, parsed again only when the file changed (every `mkdocs serve` rebuild reads them all)."""
+def reread_on_change(read):
+    """Keep what ``read(path, ...)`` returns until the file changes: every `mkdocs serve` rebuild reads them all."""
+
+    @functools.lru_cache(maxsize=256)
+    def cached(path: Path, mtime_ns: int, size: int, *args):
+        return read(path, *args)
+
+    @functools.wraps(read)
+    def reread(path: Path, *args):
+        stat = path.stat()
+        return cached(path, stat.st_mtime_ns, stat.st_size, *args)
+
+    return reread
+
+
+@reread_on_change
+def _cells(path: Path, shown: str) -> tuple[Cell, ...]:
     return tuple(parse_cells(path.read_text(encoding="utf-8"), shown))
 
 
@@ -837,14 +850,14 @@ class BookPlugin(BasePlugin[BookConfig]):
     def on_startup(self, *, command, dirty):
         """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
         self.dirty, self.shown, self.pending, self.api = dirty, {}, {}, None
+        serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
         if command == "serve":
             self.templates = TemplateCache()
-        serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
-        if command == "serve" and serial and os.environ.get("BOOK_CHECKPOINTS", "1") != "0":
-            from snippets._checkpoints import Sessions
+            if serial and os.environ.get("BOOK_CHECKPOINTS", "1") != "0":
+                from snippets._checkpoints import Sessions
 
-            self.sessions = Sessions()
-            self.warming = None
+                self.sessions = Sessions()
+                self.warming = None
         if dirty:  # we rewrite every page whose outputs changed (see mark_stale), so MkDocs' caveat does not apply
             logging.getLogger("mkdocs.commands.build").addFilter(lambda r: "'dirty' build" not in r.getMessage())
 
@@ -900,15 +913,15 @@ class BookPlugin(BasePlugin[BookConfig]):
         self.snippets_dir = Path(config.config_file_path).parent / self.config.snippets_dir
         self.cache = Path(config.config_file_path).parent / self.config.cache_dir
         self.rerun = os.environ.get("BOOK_RERUN") == "1"
+        sources = []  # each chapter's page and module file, for start_early
         for file in files.documentation_pages():
             markdown, page = self.read_page(Path(file.abs_src_path))
             if re.search(r"^::: ", markdown, re.M):
                 references.add(file.src_uri)
             if page is not None:
                 self.pages[file.src_uri] = page
-        # For start_early, which runs on the watcher's thread: each chapter's two files, in one assignment.
-        self.sources = [(Path(files.get_file_from_path(src).abs_src_path), module_path(page.module, self.snippets_dir))
-                        for src, page in self.pages.items()]
+                sources.append((Path(file.abs_src_path), module_path(page.module, self.snippets_dir)))
+        self.sources = sources  # one assignment: start_early reads it on the watcher's thread
         self.runs = self.execute()
         if self.dirty:
             self.mark_stale(files, references, self.snippets_dir)
@@ -1083,8 +1096,9 @@ def api_fingerprint(directory: Path) -> str:
     return hashlib.sha256(json.dumps([module_api(path) for path in sorted(Path(directory).glob("[a-z]*.py"))]).encode()).hexdigest()
 
 
-@functools.lru_cache(maxsize=256)
-def _module_api(path: Path, mtime_ns: int, size: int) -> list:
+@reread_on_change
+def module_api(path: Path) -> list:
+    """What the API reference shows of one module: each docstring and signature, not the bodies."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except SyntaxError:
@@ -1095,11 +1109,6 @@ def _module_api(path: Path, mtime_ns: int, size: int) -> list:
             signature = ast.dump(node.args) if hasattr(node, "args") else [ast.dump(b) for b in getattr(node, "bases", [])]
             api.append([path.name, getattr(node, "name", ""), str(signature), ast.get_docstring(node)])
     return api
-
-
-def module_api(path: Path) -> list:
-    stat = path.stat()
-    return _module_api(path, stat.st_mtime_ns, stat.st_size)  # parsed again only when the file changed
 
 
 def build_report(pages: dict[str, Page], runs: dict) -> str:
