@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from snippets._engine import PACKAGE_DIR, BookError, load_module
+from snippets._engine import PACKAGE_DIR, BookError, load_module, nav_pages
 
 
 def chapters() -> list[str]:
@@ -22,21 +22,12 @@ def chapters() -> list[str]:
     if config.is_file():
         import yaml
 
-        def walk(node):
-            if isinstance(node, list):
-                for item in node:
-                    walk(item)
-            elif isinstance(node, dict):
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, str) and node.endswith(".md"):
-                page = PACKAGE_DIR.parent / "docs" / node
-                if page.is_file():
-                    module = front_matter(page.read_text(encoding="utf-8")).get("snippets")
-                    if module and module not in ordered:
-                        ordered.append(module)
-
-        walk(yaml.safe_load(config.read_text()).get("nav", []))
+        for node in nav_pages(yaml.safe_load(config.read_text()).get("nav", [])):
+            page = PACKAGE_DIR.parent / "docs" / node
+            if page.is_file():
+                module = front_matter(page.read_text(encoding="utf-8")).get("snippets")
+                if module and module not in ordered:
+                    ordered.append(module)
     others = sorted(p.stem for p in PACKAGE_DIR.glob("[a-z]*.py") if p.stem not in ordered)
     return ordered + others
 

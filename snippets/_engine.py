@@ -934,7 +934,9 @@ class BookPlugin(BasePlugin[BookConfig]):
             if self.config.companions:
                 self.add_companions(files, config, page, results)
         if self.config.report:
-            files.append(File.generated(config, self.config.report, content=build_report(self.pages, self.runs)))
+            reading = {src: k for k, src in enumerate(nav_pages(config.nav or []))}  # the report lists pages in this order
+            runs = dict(sorted(self.runs.items(), key=lambda item: reading.get(item[0], len(reading))))
+            files.append(File.generated(config, self.config.report, content=build_report(self.pages, runs)))
         return files
 
     def read_page(self, path: Path) -> tuple[str, Page | None]:
@@ -1089,6 +1091,15 @@ class TemplateCache(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+def nav_pages(nav) -> list[str]:
+    """The Markdown files a MkDocs ``nav`` lists, in reading order."""
+    if isinstance(nav, list):
+        return [page for item in nav for page in nav_pages(item)]
+    if isinstance(nav, dict):
+        return [page for value in nav.values() for page in nav_pages(value)]
+    return [nav] if isinstance(nav, str) and nav.endswith(".md") else []
 
 
 def api_fingerprint(directory: Path) -> str:

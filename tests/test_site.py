@@ -114,6 +114,12 @@ def test_each_chapter_has_its_page_module_tests_lab_and_reference():
         assert f"::: snippets.{name}" in reference, f"{name} is missing from the API reference"
 
 
+def test_the_build_report_lists_every_chapter_in_reading_order(built_site):
+    report = (built_site / "build-report" / "index.html").read_text()
+    table = report[report.index("<table>"): report.index("</table>")]  # the summary, not the site's navigation
+    assert re.findall(r'<a href="\.\./(\w+)/">', table) == CHAPTERS
+
+
 def test_chapter_pages_paste_no_code_and_type_no_outputs():
     """Code comes from snippets/ (never a python fence), and outputs from the build (never typed in)."""
     typed = []
