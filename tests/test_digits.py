@@ -1,8 +1,12 @@
-"""The digits chapter: the data split, the IDX loader, the loss at initialisation, training that
-learns (test accuracy of at least 95 %), the confusion matrix, overfitting and early stopping,
+"""The digits chapter: the data split, the loss at initialisation, the train_one_epoch/evaluate pair,
+training that learns (test accuracy of at least 95 %), the confusion matrix, overfitting, early stopping,
+weight decay, dropout in train and eval mode, more data, and the IDX loader and MNIST run on tiny files,
 each checked by an independent computation."""
 
+import contextlib
+import copy
 import gzip
+import io
 import math
 import os
 import struct
@@ -10,23 +14,10 @@ import struct
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import ChapterRun
 
-from snippets._engine import run_module
+from snippets._engine import load_module
 
 CHAPTER = "digits"
-
-
-@pytest.fixture(scope="module")
-def chapter(tmp_path_factory):
-    """Run the chapter in an empty folder: one cell writes small IDX files into the working directory."""
-    here = os.getcwd()
-    os.chdir(tmp_path_factory.mktemp("digits-run"))
-    try:
-        results, ns = run_module(CHAPTER)
-    finally:
-        os.chdir(here)
-    return ChapterRun(ns, results)
 
 
 def cross_entropy_by_hand(logits, y):
@@ -144,9 +135,9 @@ def test_idx_demo_header_bytes(chapter):
 # ---------------------------------------------------------------------------- the model and its loss
 
 
-def test_parameter_counts(chapter):
+def test_parameter_count(chapter):
     assert chapter["n_params"] == (64 * 64 + 64) + (64 * 10 + 10) == 4810
-    assert chapter["mnist_params"] == (784 * 128 + 128) + (128 * 10 + 10) == 101_770
+    assert f"{chapter['n_params']:,} parameters" in chapter.output("model")
 
 
 def test_loss_at_initialisation_is_near_ln_10(chapter):
@@ -196,13 +187,51 @@ def test_test_accuracy_is_at_least_95_percent(chapter):
 
 
 def test_evaluate_against_torch_functional(chapter):
+    """One whole batch or uneven batches of 7: evaluate gives the mean over all examples."""
+    from torch.utils.data import DataLoader, TensorDataset
+
     torch.manual_seed(1)
     net = torch.nn.Linear(6, 4)
     X, y = torch.randn(50, 6), torch.randint(0, 4, (50,))
-    loss, acc = chapter["evaluate"](net, X, y)
     with torch.no_grad():
-        assert loss == pytest.approx(F.cross_entropy(net(X), y).item(), abs=1e-6)
-        assert acc == pytest.approx((net(X).argmax(1) == y).float().mean().item())
+        expected = (F.cross_entropy(net(X), y).item(), (net(X).argmax(1) == y).float().mean().item())
+    for loader in ([(X, y)], DataLoader(TensorDataset(X, y), batch_size=7)):
+        loss, acc = chapter["evaluate"](net, loader, F.cross_entropy, "cpu")
+        assert loss == pytest.approx(expected[0], abs=1e-6) and acc == pytest.approx(expected[1], abs=1e-7)
+
+
+def test_train_one_epoch_is_plain_gradient_steps(chapter):
+    """Two batches, SGD: the same weights as two hand-written steps, and the mean loss of the batches."""
+    torch.manual_seed(2)
+    net = torch.nn.Linear(3, 2)
+    by_hand = copy.deepcopy(net)
+    batches = [(torch.randn(4, 3), torch.randint(0, 2, (4,))), (torch.randn(2, 3), torch.randint(0, 2, (2,)))]
+    mean_loss = chapter["train_one_epoch"](net, batches, F.cross_entropy,
+                                           torch.optim.SGD(net.parameters(), lr=0.5), "cpu")
+    losses = []
+    for X, y in batches:
+        loss = F.cross_entropy(by_hand(X), y)
+        grads = torch.autograd.grad(loss, list(by_hand.parameters()))
+        with torch.no_grad():
+            for p, g in zip(by_hand.parameters(), grads):
+                p -= 0.5 * g
+        losses.append(loss.item())
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(net.parameters(), by_hand.parameters()))
+    assert mean_loss == pytest.approx((4 * losses[0] + 2 * losses[1]) / 6, abs=1e-6)
+    assert net.training  # train_one_epoch leaves the model in training mode
+
+
+def test_evaluate_switches_to_eval_mode_and_keeps_weights(chapter):
+    torch.manual_seed(3)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 5), torch.nn.Dropout(0.5), torch.nn.Linear(5, 3))
+    before = copy.deepcopy(net.state_dict())
+    X, y = torch.randn(30, 5), torch.randint(0, 3, (30,))
+    net.train()
+    first = chapter["evaluate"](net, [(X, y)], F.cross_entropy, "cpu")
+    net.train()
+    assert chapter["evaluate"](net, [(X, y)], F.cross_entropy, "cpu") == first  # dropout off: the same every time
+    assert not net.training
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items())
 
 
 def test_confusion_matrix(chapter):
@@ -319,11 +348,167 @@ def test_fit_with_patience_restores_the_best_weights(chapter):
     start = {k: v.clone() for k, v in net.state_dict().items()}
     X, y = torch.randn(40, 3), torch.randint(0, 2, (40,))
     loader = [(X, y)]
-    h = chapter["fit"](net, torch.optim.SGD(net.parameters(), lr=1e4), loader, (X, y), (X, y), epochs=50, patience=3)
+    h = chapter["fit"](net, torch.optim.SGD(net.parameters(), lr=1e4), loader, loader, loader, epochs=50, patience=3)
     assert h["best_epoch"] == 0 and min(h["val_loss"]) == h["val_loss"][0]
     assert len(h["val_loss"]) == 1 + 3  # epoch 0, then three epochs without improvement
     assert all(torch.equal(net.state_dict()[k], start[k]) for k in start)
-    assert chapter["evaluate"](net, X, y)[0] == pytest.approx(h["val_loss"][0], rel=1e-6)
+    assert chapter["evaluate"](net, loader, F.cross_entropy, "cpu")[0] == pytest.approx(h["val_loss"][0], rel=1e-6)
+
+
+def test_l2_penalty_equals_the_weight_decay_option(chapter):
+    assert chapter["gap"] < 1e-6
+    params = [p.detach() for p in chapter["with_penalty"].parameters()]
+    assert len(params) == 6  # every weight and bias of the big network got the penalty
+    # independently, with SGD: weight_decay adds λw to the gradient, the gradient of (λ/2)·Σw²
+    torch.manual_seed(4)
+    w, lam, lr = torch.randn(5, requires_grad=True), 0.3, 0.1
+    x = torch.randn(5)
+    sgd = torch.optim.SGD([w], lr=lr, weight_decay=lam)
+    start = w.detach().clone()
+    (w @ x).backward()
+    sgd.step()
+    assert torch.allclose(w.detach(), start - lr * (x + lam * start), atol=1e-6)
+
+
+def test_weight_decay_shrinks_the_weights(chapter):
+    size = chapter["size_of_weights"]
+    big, decayed = chapter["big"], chapter["decayed"]
+    by_hand = math.sqrt(sum((p.detach() ** 2).sum().item() for p in decayed.parameters()))
+    assert size(decayed) == pytest.approx(by_hand, rel=1e-5)
+    start = math.sqrt(sum((v ** 2).sum().item() for v in chapter["big_init"].values()))
+    assert chapter["norm_start"] == pytest.approx(start, rel=1e-5)
+    # the page: without decay the weights grew, with it they ended smaller than they started
+    assert size(decayed) < start < size(big)
+    plain, decay = chapter["overfit"], chapter["decay"]
+    assert decay["train_loss"][-1] > 100 * plain["train_loss"][-1]
+    assert decay["val_loss"][-1] < 0.7 * plain["val_loss"][-1]
+    assert decay["val_acc"][-1] == plain["val_acc"][-1]  # "the accuracy is the same either way"
+
+
+def test_weight_decay_on_a_toy_problem_gives_smaller_weights():
+    """Independently of the chapter: the same data, start and steps, with and without decay."""
+    torch.manual_seed(5)
+    X, y = torch.randn(20, 8), torch.randint(0, 2, (20,))
+    sizes = []
+    for decay in [0.0, 0.1]:
+        torch.manual_seed(6)
+        net = torch.nn.Linear(8, 2)
+        opt = torch.optim.SGD(net.parameters(), lr=0.5, weight_decay=decay)
+        for _ in range(200):
+            opt.zero_grad()
+            F.cross_entropy(net(X), y).backward()
+            opt.step()
+        sizes.append(torch.cat([p.detach().flatten() for p in net.parameters()]).norm().item())
+    assert sizes[1] < 0.8 * sizes[0]
+
+
+def test_dropout_differs_in_train_mode_and_not_in_eval_mode(chapter):
+    train_calls, eval_calls = chapter["train_calls"], chapter["eval_calls"]
+    assert not torch.equal(*train_calls) and torch.equal(*eval_calls)
+    assert "the same in train mode: False | in eval mode: True" in chapter.output("dropout_modes")
+    # the bare layer: in train mode each value is 0 or 1/(1-p); in eval mode it passes through
+    out = chapter.output("dropout_modes").splitlines()
+    kept = [eval(line.split(":", 1)[1]) for line in out[:2]]
+    assert all(set(values) <= {0.0, 2.0} for values in kept) and kept[0] != kept[1]
+    assert eval(out[2].split(":", 1)[1]) == [1.0] * 10
+    drop = torch.nn.Dropout(0.5)
+    drop.train()
+    mean = torch.stack([drop(torch.ones(1000)) for _ in range(20)]).mean().item()
+    assert mean == pytest.approx(1.0, abs=0.05)  # survivors doubled: the expected output is unchanged
+    # in eval mode the dropout network is the plain network with the same weights
+    dropped = chapter["dropped"]
+    dropped.eval()
+    plain = chapter["make_mlp"]([64, 256, 256, 10])
+    plain.load_state_dict({k: v for k, v in zip(plain.state_dict(), dropped.state_dict().values())})
+    with torch.no_grad():
+        assert torch.allclose(dropped(chapter["X_val"]), plain(chapter["X_val"]), atol=1e-6)
+
+
+def test_dropout_network_starts_from_the_same_weights(chapter):
+    torch.manual_seed(0)
+    nn = torch.nn
+    fresh = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Dropout(0.5), nn.Linear(256, 256), nn.ReLU(),
+                          nn.Dropout(0.5), nn.Linear(256, 10))
+    assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), chapter["big_init"].values()))
+
+
+def test_dropout_run(chapter):
+    plain, dropped = chapter["overfit"], chapter["dropped_run"]
+    assert dropped["best_epoch"] > plain["best_epoch"]  # "the lowest validation loss came later"
+    assert dropped["val_loss"][-1] < 0.7 * plain["val_loss"][-1]
+    assert dropped["val_loss"][-1] > 1.2 * dropped["val_loss"][dropped["best_epoch"]]  # "did not stop it"
+    assert "two evaluations of the trained network agree: True" in chapter.output("dropout_run")
+
+
+def test_more_data_against_the_remedies(chapter):
+    more, plain = chapter["more"], chapter["overfit"]
+    for n, updates_per_epoch in [(200, 4), (1000, 20)]:
+        assert (len(more[n]["val_loss"]) - 1) * updates_per_epoch == 60  # the same 60 updates of 50 images
+    accs_50 = [plain["val_acc"][-1], chapter["restored_val_acc"], chapter["decay"]["val_acc"][-1],
+               chapter["dropped_run"]["val_acc"][-1]]
+    assert (chapter["low_50"], chapter["high_50"]) == (min(accs_50), max(accs_50))
+    assert more[200]["val_acc"][-1] > chapter["high_50"] + 0.1 and more[1000]["val_acc"][-1] > more[200]["val_acc"][-1]
+    assert more[1000]["val_loss"][-1] < more[200]["val_loss"][-1] < 0.5 * chapter["restored_val_loss"]
+    # "all three remedies brought the validation loss well below the unregularised run's"
+    for loss in [chapter["restored_val_loss"], chapter["decay"]["val_loss"][-1], chapter["dropped_run"]["val_loss"][-1]]:
+        assert loss < 0.7 * plain["val_loss"][-1]
+
+
+# ---------------------------------------------------------------------------- MNIST
+
+
+def write_tiny_mnist(folder, n_train=240, n_test=60):
+    """Four MNIST-format files made of the 8 × 8 digits, each scaled up 3 times and padded to 28 × 28."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    pixels = torch.tensor(digits.images[: n_train + n_test] * 255 / 16).round().to(torch.uint8)
+    big = pixels.repeat_interleave(3, dim=1).repeat_interleave(3, dim=2)  # 24 × 24
+    padded = torch.zeros(len(big), 28, 28, dtype=torch.uint8)
+    padded[:, 2:26, 2:26] = big
+    labels = digits.target[: n_train + n_test].tolist()
+    parts = {"train-images-idx3": (padded[:n_train].flatten().tolist(), (n_train, 28, 28)),
+             "train-labels-idx1": (labels[:n_train], (n_train,)),
+             "t10k-images-idx3": (padded[n_train:].flatten().tolist(), (n_test, 28, 28)),
+             "t10k-labels-idx1": (labels[n_train:], (n_test,))}
+    os.makedirs(folder, exist_ok=True)
+    for name, (values, shape) in parts.items():
+        (folder / f"{name}-ubyte.gz").write_bytes(gzip.compress(idx_bytes(values, shape)))
+
+
+def test_train_on_mnist_learns_from_tiny_files(chapter, tmp_path):
+    write_tiny_mnist(tmp_path)
+    net, history, test_acc = chapter["train_on_mnist"](str(tmp_path), epochs=5)
+    assert net[0].in_features == 784 and net[-1].out_features == 10
+    assert len(history["val_loss"]) == 6 and history["val_loss"][-1] < 0.5 * history["val_loss"][0]
+    assert history["train_acc"][-1] > 0.9 and test_acc > 0.8
+
+
+def test_mnist_step_skips_without_files_and_runs_with_them(chapter, tmp_path, monkeypatch):
+    assert "No MNIST files in the folder 'mnist' here, so this step is skipped." in chapter.output("mnist")
+    assert not chapter["have_mnist"]
+    write_tiny_mnist(tmp_path / "mnist")
+    monkeypatch.chdir(tmp_path)
+    cell = next(c for c in load_module(CHAPTER) if c.name == "mnist")
+    namespace, printed = dict(chapter.ns), io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(cell.code, cell.path, "exec"), namespace)
+    assert namespace["have_mnist"]
+    out = printed.getvalue()
+    assert out.count("validation accuracy") == 6 and "MNIST test accuracy:" in out
+    assert float(out.split("MNIST test accuracy:")[1].strip().rstrip("%")) > 80
+
+
+def test_idx_demo_leaves_no_files_behind(tmp_path, monkeypatch):
+    """Run the cells the IDX demo needs in an empty folder, as a reader would: it stays empty."""
+    monkeypatch.chdir(tmp_path)
+    cells = {c.name: c for c in load_module(CHAPTER)}
+    namespace = {}
+    with contextlib.redirect_stdout(io.StringIO()) as printed:
+        for name in ["load_data", "idx_loader", "idx_demo"]:
+            exec(compile(cells[name].code, cells[name].path, "exec"), namespace)
+    assert "same from the .gz: True" in printed.getvalue()
+    assert os.listdir(tmp_path) == []
 
 
 # ---------------------------------------------------------------------------- exercises
@@ -358,15 +543,10 @@ def test_exercise_manual_training_learns(chapter):
     assert torch.allclose(W2_.grad, grad_W2, atol=1e-6)
 
 
-def test_exercise_optimizers(chapter):
-    first = chapter["first_95"]
-    assert first["SGD lr=5 (too large)"] is None and first["SGD lr=0.1"] is None
-    assert first["Adam lr=0.003"] < first["SGD lr=0.01 momentum=0.9"]
-    # "Adam is both the fastest and the best after 15 epochs"; lr=5 stays near chance
-    rows = [line.split() for line in chapter.output("ex_optimizers_solution").splitlines()[1:]]
-    final_acc = {" ".join(r[:-3]): float(r[-1].rstrip("%")) for r in rows}
-    assert final_acc["Adam lr=0.003"] == max(final_acc.values())
-    assert final_acc["SGD lr=5 (too large)"] < 20
+def test_exercise_weight_decay_alone(chapter):
+    w = chapter["w"].detach()
+    assert torch.allclose(w, torch.tensor([1.0, -2.0, 3.0]) * 0.999 ** 100, atol=1e-5)
+    assert torch.allclose(w, chapter["predicted"], atol=1e-5)
 
 
 def test_side_columns_are_almost_always_blank(chapter):
