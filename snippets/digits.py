@@ -477,10 +477,11 @@ decay = train_small(decayed, torch.optim.Adam(decayed.parameters(), lr=3e-3, wei
 assert all(math.isfinite(v) for v in decay["train_loss"] + decay["val_loss"])
 
 norm_start = torch.cat([w.flatten() for w in big_init.values()]).norm().item()
+norm_plain, norm_decay = size_of_weights(big), size_of_weights(decayed)
 print(f"{'50 images, 60 epochs':<24} {'size of weights':>15} {'final val loss':>14} {'val acc':>7}")
 print(f"{'before training':<24} {norm_start:>15.2f} {overfit['val_loss'][0]:>14.4f} {overfit['val_acc'][0]:>7.1%}")
-print(f"{'no regularisation':<24} {size_of_weights(big):>15.2f} {overfit['val_loss'][-1]:>14.4f} {overfit['val_acc'][-1]:>7.1%}")
-print(f"{f'weight decay λ={lam}':<24} {size_of_weights(decayed):>15.2f} {decay['val_loss'][-1]:>14.4f} {decay['val_acc'][-1]:>7.1%}")
+print(f"{'no regularisation':<24} {norm_plain:>15.2f} {overfit['val_loss'][-1]:>14.4f} {overfit['val_acc'][-1]:>7.1%}")
+print(f"{f'weight decay λ={lam}':<24} {norm_decay:>15.2f} {decay['val_loss'][-1]:>14.4f} {decay['val_acc'][-1]:>7.1%}")
 print(f"training loss after 60 epochs: {overfit['train_loss'][-1]:.1e} without, {decay['train_loss'][-1]:.1e} with weight decay")
 
 # %% dropout_modes
@@ -724,6 +725,7 @@ for _ in range(100):
     sgd.zero_grad()
     (0 * w).sum().backward()  # a loss whose gradient is zero: only the decay moves w
     sgd.step()
-predicted = torch.tensor([1.0, -2.0, 3.0]) * (1 - 0.1 * 0.01) ** 100
+decay_factor = (1 - 0.1 * 0.01) ** 100  # (1 - ηλ) per step, 100 times
+predicted = torch.tensor([1.0, -2.0, 3.0]) * decay_factor
 print("after 100 steps:", [round(v, 6) for v in w.tolist()])
-print("predicted:      ", [round(v, 6) for v in predicted.tolist()], f"(each times {(1 - 0.1 * 0.01) ** 100:.6f})")
+print("predicted:      ", [round(v, 6) for v in predicted.tolist()], f"(each times {decay_factor:.6f})")
