@@ -138,46 +138,46 @@ print(f"smallest {first_probs.min():.3f}, largest {first_probs.max():.3f}; unifo
 
 # %% train_pair
 def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    """Train ``model`` for one pass over ``loader`` and return the mean loss of its batches.
+    """Train ``model`` for one pass over ``loader``; return the mean loss per example.
 
     Args:
-        model: the network, already on ``device``.
+        model: the network to train, already on ``device``.
         loader: yields ``(inputs, targets)`` batches.
-        loss_fn: maps ``(outputs, targets)`` to a scalar loss.
+        loss_fn: a loss that averages over a batch, such as ``nn.CrossEntropyLoss()``.
         optimizer: a ``torch.optim`` optimizer over ``model``'s parameters.
-        device: where the model is, e.g. ``"cpu"`` or ``"cuda"``.
+        device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    model.train()  # layers such as dropout behave as in training
+    model.train()                                 # training mode
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device), targets.to(device)
-        loss = loss_fn(model(inputs), targets)  # 1. forward, 2. loss
-        optimizer.zero_grad()                   # gradients add up unless cleared
-        loss.backward()                         # 3. backward
-        optimizer.step()                        # 4. update
-        total += loss.item() * len(targets)
-        count += len(targets)
+        inputs, targets = inputs.to(device), targets.to(device)  # to where the model is
+        loss = loss_fn(model(inputs), targets)    # 1. forward and 2. loss
+        optimizer.zero_grad()                     #    clear the last step's gradients
+        loss.backward()                           # 3. backward
+        optimizer.step()                          # 4. update
+        total += loss.item() * len(inputs)        # batch mean x batch size
+        count += len(inputs)
     return total / count
 
 
 def evaluate(model, loader, loss_fn, device):
-    """Return the mean loss and the accuracy of ``model`` over ``loader``, changing nothing.
+    """The mean loss per example of ``model`` on all of ``loader``, and its accuracy, without training.
 
     Args:
-        model: the network, already on ``device``.
-        loader: yields ``(inputs, targets)`` batches.
-        loss_fn: maps ``(outputs, targets)`` to a scalar loss.
-        device: where the model is.
+        model: the classifier to measure, already on ``device``.
+        loader: yields ``(inputs, labels)`` batches.
+        loss_fn: a loss that averages over a batch.
+        device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    model.eval()  # layers such as dropout behave as in use
+    model.eval()                                  # evaluation mode
     total, correct, count = 0.0, 0, 0
-    with torch.no_grad():  # measuring builds no graph
+    with torch.no_grad():                         # measuring builds no graph
         for inputs, targets in loader:
             inputs, targets = inputs.to(device), targets.to(device)
             outputs = model(inputs)
-            total += loss_fn(outputs, targets).item() * len(targets)
-            correct += (outputs.argmax(dim=1) == targets).sum().item()
-            count += len(targets)
+            total += loss_fn(outputs, targets).item() * len(inputs)
+            correct += (outputs.argmax(dim=1) == targets).sum().item()  # new here: right answers
+            count += len(inputs)
     return total / count, correct / count
 
 # %% fit
@@ -584,9 +584,7 @@ MNIST_FILES = ["train-images-idx3", "train-labels-idx1", "t10k-images-idx3", "t1
 
 
 def load_mnist(folder):
-    """Load the four MNIST files in ``folder``: training images and labels, then test images and labels.
-
-    Images come back as floats in [0, 1] of shape (N, 28, 28), labels as int64.
+    """Load training images and labels, then test images and labels, from the four MNIST files in ``folder``.
 
     Args:
         folder: a directory holding train-images-idx3-ubyte.gz and the three other files
