@@ -543,6 +543,22 @@ def test_exercise_manual_training_learns(chapter):
     assert torch.allclose(W2_.grad, grad_W2, atol=1e-6)
 
 
+def test_forgetting_zero_grad_makes_each_step_larger(chapter):
+    """The page: without p.grad.zero_(), gradients pile up and each update is larger than the last."""
+    X, y = chapter["X_train"], chapter["y_train"]
+    torch.manual_seed(0)
+    W1, b1 = (torch.randn(64, 32) / 8).requires_grad_(), torch.zeros(32, requires_grad=True)
+    W2, b2 = (torch.randn(32, 10) / math.sqrt(32)).requires_grad_(), torch.zeros(10, requires_grad=True)
+    params, steps = [W1, b1, W2, b2], []
+    for _ in range(5):
+        F.cross_entropy(torch.relu(X @ W1 + b1) @ W2 + b2, y).backward()
+        with torch.no_grad():
+            steps.append(math.sqrt(sum(((0.5 * p.grad) ** 2).sum().item() for p in params)))
+            for p in params:
+                p -= 0.5 * p.grad  # no zeroing
+    assert all(later > earlier for earlier, later in zip(steps, steps[1:]))
+
+
 def test_exercise_weight_decay_alone(chapter):
     w = chapter["w"].detach()
     assert torch.allclose(w, torch.tensor([1.0, -2.0, 3.0]) * 0.999 ** 100, atol=1e-5)
