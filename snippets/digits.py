@@ -541,7 +541,7 @@ accs_50 = [overfit["val_acc"][-1], restored_val_acc, decay["val_acc"][-1], dropp
 low_50, high_50 = min(accs_50), max(accs_50)
 
 # %% regularisation_plot
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
+fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
 curves = [("50 images", overfit, 1), (f"50 images, weight decay {lam}", decay, 1),
           ("50 images, dropout 0.5", dropped_run, 1), ("200 images", more[200], 4), ("1,000 images", more[1000], 20)]
 for name, h, updates_per_epoch in curves:
@@ -551,7 +551,7 @@ ax.plot(chosen_epoch, restored_val_loss, "k*", ms=10, label="early stopping's ch
 ax.set(xlabel="updates (batches of 50 images)", ylabel="validation loss", yscale="log",
        title="Validation loss of the same network, regularised or given more data")
 ax.grid(alpha=0.3)
-ax.legend(fontsize=8)
+fig.legend(loc="outside lower center", ncol=3, fontsize=8)  # below the axes, clear of the curves
 plt.show()
 
 # %% idx_loader
