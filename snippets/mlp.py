@@ -78,12 +78,7 @@ plt.show()
 
 # %% activations
 def step(z):
-    """The perceptron's step function: 1 where z > 0, else 0.
-
-    Examples:
-        >>> step(torch.tensor([-1.0, 0.0, 2.0]))
-        tensor([0., 0., 1.])
-    """
+    """The perceptron's step function: 1 where z > 0, else 0."""
     return (z > 0).float()
 
 
@@ -105,10 +100,6 @@ def derivative(fn, z):
 
     Returns:
         A tensor shaped like ``z``; zeros where autograd finds no path back to ``z`` (the step).
-
-    Examples:
-        >>> derivative(torch.sigmoid, torch.tensor([0.0, 100.0]))   # steepest at 0, flat far out
-        tensor([0.2500, 0.0000])
     """
     z = z.detach().clone().requires_grad_()
     out = fn(z)
@@ -156,12 +147,6 @@ def chain_gradient(fn, depth, start=0.5):
 
     Returns:
         d(output)/d(input), by autograd.
-
-    Examples:
-        >>> chain_gradient(torch.sigmoid, 1, start=0.0)   # one link: the sigmoid's slope at 0
-        0.25
-        >>> chain_gradient(torch.relu, 10)   # ReLU passes the gradient on unchanged
-        1.0
     """
     x = torch.tensor(start, requires_grad=True)
     h = x
@@ -233,22 +218,12 @@ print(f"by hand {y_hat:.6f}, nn.Sequential {y_hat_torch:.6f}")
 
 # %% count_params
 def count_parameters(model):
-    """The number of trainable numbers in ``model``, counted from its tensors with ``numel``.
-
-    Examples:
-        >>> count_parameters(nn.Linear(3, 4))   # a 4 × 3 weight and 4 biases
-        16
-    """
+    """The number of trainable numbers in ``model``, counted from its tensors with ``numel``."""
     return sum(p.numel() for p in model.parameters())
 
 
 def mlp(sizes, activation=nn.ReLU):
-    """A fully connected network, e.g. ``mlp([784, 128, 10])``, with ``activation`` between layers.
-
-    Examples:
-        >>> [type(layer).__name__ for layer in mlp([2, 8, 1])]
-        ['Linear', 'ReLU', 'Linear']
-    """
+    """A fully connected network, e.g. ``mlp([784, 128, 10])``, with ``activation`` between layers."""
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(fan_in, fan_out), activation()]
@@ -260,10 +235,6 @@ def formula(sizes):
 
     Returns:
         The working as text, and the total.
-
-    Examples:
-        >>> formula([2, 8, 1])
-        ('2·8+8 + 8·1+1', 33)
     """
     pairs = list(zip(sizes[:-1], sizes[1:]))
     return " + ".join(f"{a}·{b}+{b}" for a, b in pairs), sum(a * b + b for a, b in pairs)
@@ -290,12 +261,7 @@ n_house_small, n_house_big = counts["house prices, 2 features"], counts["house p
 
 # %% softmax_basic
 def softmax(scores):
-    """Scores to probabilities by the textbook formula: exponentiate, then divide by the total.
-
-    Examples:
-        >>> softmax(torch.tensor([0.0, math.log(3)]))   # e^z is 1 and 3: shares 1/4 and 3/4
-        tensor([0.2500, 0.7500])
-    """
+    """Scores to probabilities by the textbook formula: exponentiate, then divide by the total."""
     e = torch.exp(scores)
     return e / e.sum()
 
@@ -348,12 +314,7 @@ print("softmax(big):  ", softmax(big))
 
 # %% softmax_stable
 def stable_softmax(scores):
-    """Softmax that cannot overflow: subtract the largest score first, which leaves the result unchanged.
-
-    Examples:
-        >>> stable_softmax(torch.tensor([1000.0, 1000.0]))   # softmax() gives tensor([nan, nan])
-        tensor([0.5000, 0.5000])
-    """
+    """Softmax that cannot overflow: subtract the largest score first, which leaves the result unchanged."""
     e = torch.exp(scores - scores.max())
     return e / e.sum()
 
@@ -457,11 +418,6 @@ def train_xor_many(seeds, width, activation, steps=250, lr=2.0):
     Returns:
         A dict of tensors, one entry per seed: ``loss`` (the last loss), ``correct`` (points
         right out of 4), and ``hidden_start``/``hidden_end`` (hidden values of the four points).
-
-    Examples:
-        >>> runs = train_xor_many([0, 1], 4, nn.Tanh())   # two networks: seeds 0 and 1
-        >>> runs["correct"], runs["hidden_end"].shape   # both solve XOR; (seeds, points, width)
-        (tensor([4, 4]), torch.Size([2, 4, 4]))
     """
     starts = []
     for s in seeds:
@@ -532,12 +488,7 @@ n_bend_start, n_bend_solved = why["some unit bends between the points"]
 
 # %% ua_fit
 def target(x):
-    """The 1-D function the networks below try to imitate.
-
-    Examples:
-        >>> round(target(torch.tensor(1.0)).item(), 4)   # sin 2 + 0.3
-        1.2093
-    """
+    """The 1-D function the networks below try to imitate."""
     return torch.sin(2 * x) + 0.3 * x
 
 
@@ -546,13 +497,6 @@ def fit(model, x, y, steps=250, lr=0.05):
 
     Returns:
         The loss at every step.
-
-    Examples:
-        >>> _ = torch.manual_seed(0)
-        >>> x = torch.linspace(-1, 1, 5).reshape(-1, 1)
-        >>> history = fit(nn.Linear(1, 1), x, 2 * x + 1)   # a line, which nn.Linear can match exactly
-        >>> len(history), round(history[-1], 4)
-        (250, 0.0)
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
@@ -596,12 +540,6 @@ def dead_units(model, x):
     """For each ReLU layer of ``model``, how many units output zero for every input in ``x``.
 
     Such units get no gradient, so they can no longer learn.
-
-    Examples:
-        >>> net = mlp([1, 3, 1])
-        >>> with torch.no_grad(): net[0].bias[:] = -100.0   # no input in [-3, 3] can switch a unit on
-        >>> dead_units(net, torch.linspace(-3, 3, 10).reshape(-1, 1))
-        [3]
     """
     dead, h = [], x
     with torch.no_grad():
