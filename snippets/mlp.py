@@ -121,7 +121,7 @@ print("two layers, first input:", stacked_out[0])
 print("one layer,  first input:", merged_out[0])
 print(f"largest difference over {len(x)} inputs: {collapse_gap:.1e}")
 
-# %% collapse_plot
+# %% collapse_deep
 torch.manual_seed(1)
 widths = [1, 16, 16, 16, 16, 16, 1]  # six layers deep
 linears = [nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
@@ -137,16 +137,18 @@ for label, ys in [("without activation", ys_linear), ("with ReLU", ys_relu)]:
     print(f"{label:18}  slope ranges from {slopes.min():+.4f} to {slopes.max():+.4f};"
           f" output from {ys.min():+.4f} to {ys.max():+.4f}")
 collapse_span = (torch.cat([ys_linear, ys_relu]).max() - torch.cat([ys_linear, ys_relu]).min()).item()
+print(f"both outputs together span {collapse_span:.3f}")
 
+# %% collapse_plot
 # Both panels share one y axis, so the same wiggle looks the same size on each side.
-fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.4), sharey=True)
-left.plot(xs, ys_linear, color="tab:blue")
-left.set_title("6 linear layers: still a line")
-right.plot(xs, ys_relu, color="tab:red")
-right.set_title("the same 6 layers with ReLU: bends")
-for ax in (left, right):
+fig, (ax_linear, ax_relu) = plt.subplots(1, 2, figsize=(8, 3.4), sharey=True)
+ax_linear.plot(xs, ys_linear, color="tab:blue")
+ax_linear.set_title("6 linear layers: still a line")
+ax_relu.plot(xs, ys_relu, color="tab:red")
+ax_relu.set_title("the same 6 layers with ReLU: bends")
+for ax in (ax_linear, ax_relu):
     ax.set_xlabel("input x")
-left.set_ylabel(f"network output (axis spans {collapse_span:.3f})")
+ax_linear.set_ylabel(f"network output (axis spans {collapse_span:.3f})")
 fig.tight_layout()
 plt.show()
 
