@@ -779,17 +779,16 @@ schemes = {
     "std 1": lambda fan_in: 1.0,
     "std 0.01": lambda fan_in: 0.01,
     "1/sqrt(fan-in)": lambda fan_in: 1 / math.sqrt(fan_in),
-    "He: sqrt(2/fan-in)": lambda fan_in: math.sqrt(2 / fan_in),
+    "He": lambda fan_in: math.sqrt(2 / fan_in),
     "nn.Linear default": lambda fan_in: 1 / math.sqrt(3 * fan_in),
 }
 spreads = {(name, act): spread_through_depth(std, fn)
            for name, std in schemes.items() for act, fn in [("ReLU", torch.relu), ("tanh", torch.tanh)]}
-shown_layers = [1, 2, 5, 10]
-print("spread (std) of the activations after layer ...  (10 layers of 256 units)")
-print(f"{'weights':20}" + "".join(f"{f'ReLU {k}':>10}" for k in shown_layers)
-      + "".join(f"{f'tanh {k}':>10}" for k in shown_layers))
+shown_layers = [1, 5, 10]
+print("spread (std) after layer ...  (10 layers of 256 units)")
+print(f"{'weights':18}" + "".join(f"{f'{act} {k}':>9}" for act in ("ReLU", "tanh") for k in shown_layers))
 for name in schemes:
-    print(f"{name:20}" + "".join(f"{spreads[name, act][k - 1]:10.2e}" for act in ("ReLU", "tanh") for k in shown_layers))
+    print(f"{name:18}" + "".join(f"{spreads[name, act][k - 1]:9.1e}" for act in ("ReLU", "tanh") for k in shown_layers))
 
 # %% init_default
 default_layer = nn.Linear(256, 64)   # fan-in 256, fan-out 64
@@ -833,15 +832,15 @@ def deep_relu_net(weight_std=None, depth=6, width=32, seed=0):
 
 mean_guess_loss = ((y_fit - y_fit.mean()) ** 2).mean().item()   # the loss of always answering the average
 stall_loss, stall_grad = {}, {}
-checkpoints = [0, 100, 250, 499]
+checkpoints = [0, 100, 200, 299]
 print(f"always answering the average costs {mean_guess_loss:.4f}")
 print(f"{'start':18} {'first-layer gradient':>21} " + "".join(f"{f'loss @{k}':>11}" for k in checkpoints))
 for name, std in [("std 0.01", schemes["std 0.01"]), ("nn.Linear default", None),
                   ("1/sqrt(fan-in)", schemes["1/sqrt(fan-in)"])]:
     model = deep_relu_net(std)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)   # plain gradient descent, 500 steps
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)   # plain gradient descent, 300 steps
     history = []
-    for step_number in range(500):
+    for step_number in range(300):
         loss = ((model(x_fit) - y_fit) ** 2).mean()
         history.append(loss.item())
         optimizer.zero_grad()

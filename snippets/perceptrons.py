@@ -36,7 +36,7 @@ def arrow(ax, start, end, color, width=1.5):
     ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color, lw=width))
 
 
-fig, (bio, art) = plt.subplots(1, 2, figsize=(11, 4.4))
+fig, (bio, art) = plt.subplots(2, 1, figsize=(7.5, 8.4))   # one above the other: readable on a phone
 
 # Left: a biological neuron. Dendrites bring signals in, synapses set how strongly each
 # one counts, the cell body adds them up and fires, the axon carries the spike away.
@@ -57,10 +57,10 @@ for start in (0.95, 1.65, 2.35):   # the axon's insulating sheath, in segments
                                  color=ROLE["output"], alpha=0.4))
 for bend in (-0.35, 0, 0.35):   # axon terminals, which pass the signal to the next neurons
     bio.plot([3.1, 3.5], [0, bend], color=ROLE["output"], lw=1.5)
-bio.text(-2.6, 1.55, "dendrites: signals come in", color=ROLE["input"], fontsize=9)
-bio.text(-2.6, -1.75, "synapses: how strongly\neach signal counts", color=ROLE["weight"], fontsize=9)
-bio.text(-0.5, 0.75, "cell body: adds up,\nfires if strong enough", color=ROLE["body"], fontsize=9)
-bio.text(1.2, -0.6, "axon: carries the spike out", color=ROLE["output"], fontsize=9)
+bio.text(-2.6, 1.55, "dendrites: signals come in", color=ROLE["input"], fontsize=11)
+bio.text(-2.6, -1.75, "synapses: how strongly\neach signal counts", color=ROLE["weight"], fontsize=11)
+bio.text(-0.5, 0.75, "cell body: adds up,\nfires if strong enough", color=ROLE["body"], fontsize=11)
+bio.text(1.2, -0.6, "axon: carries the spike out", color=ROLE["output"], fontsize=11)
 bio.set(xlim=(-2.8, 3.8), ylim=(-2.0, 1.9), title="A biological neuron (a sketch)")
 
 # Right: the artificial neuron, with the same colours for the same roles.
@@ -79,12 +79,12 @@ art.text(3.9, 0, "$g$", ha="center", va="center", fontsize=14)
 arrow(art, (body[0] + 0.45, 0), (3.4, 0), ROLE["body"])
 arrow(art, (4.4, 0), (5.4, 0), ROLE["output"], width=2.5)
 art.text(5.5, 0, r"$\hat y$", va="center", fontsize=14, color=ROLE["output"])
-art.text(-0.6, 1.75, "inputs", color=ROLE["input"], fontsize=9)
-art.text(0.9, -1.75, "weights: how strongly\neach input counts", color=ROLE["weight"], fontsize=9)
-art.text(1.8, 0.75, "weighted sum\nplus bias", color=ROLE["body"], fontsize=9)
-art.text(3.5, 0.55, "activation", color=ROLE["body"], fontsize=9)
-art.text(4.5, -0.45, "output", color=ROLE["output"], fontsize=9)
-art.set(xlim=(-0.8, 6.2), ylim=(-2.0, 1.9), title=r"An artificial neuron: $\hat y = g(w_1x_1 + w_2x_2 + w_3x_3 + b)$")
+art.text(-0.6, 1.75, "inputs", color=ROLE["input"], fontsize=11)
+art.text(0.9, -1.75, "weights: how strongly\neach input counts", color=ROLE["weight"], fontsize=11)
+art.text(1.8, 0.75, "weighted sum\nplus bias", color=ROLE["body"], fontsize=11)
+art.text(3.5, 0.55, "activation", color=ROLE["body"], fontsize=11)
+art.text(4.5, -0.45, "output", color=ROLE["output"], fontsize=11)
+art.set(xlim=(-0.8, 6.6), ylim=(-2.1, 2.0), title=r"An artificial neuron: $\hat y = g(w_1x_1 + w_2x_2 + w_3x_3 + b)$")
 for ax in (bio, art):
     ax.set_aspect("equal")
     ax.axis("off")

@@ -497,10 +497,10 @@ def test_scale_table_follows_the_variance_formula(chapter):
         per_layer = (relu(name)[9] / relu(name)[4]) ** (1 / 5)
         assert per_layer == pytest.approx(math.sqrt(256 / 2) * s, rel=0.1), name
     assert relu("std 1")[9] > 1e9 and relu("std 0.01")[9] < 1e-9
-    assert 0.4 < relu("He: sqrt(2/fan-in)")[9] < 1.5 and 0.4 < relu("He: sqrt(2/fan-in)")[0] < 1.5
+    assert 0.4 < relu("He")[9] < 1.5 and 0.4 < relu("He")[0] < 1.5
     assert tanh("std 1")[9] > 0.95  # saturated at +-1
     assert tanh("std 0.01")[9] < 1e-6
-    assert 0.1 < tanh("1/sqrt(fan-in)")[9] < tanh("He: sqrt(2/fan-in)")[9] < 1
+    assert 0.1 < tanh("1/sqrt(fan-in)")[9] < tanh("He")[9] < 1
     # the prose: "about ten times per layer" for std 0.01 with ReLU (sqrt(128) * 0.01 = 0.113)
     assert 8 < relu("std 0.01")[0] / relu("std 0.01")[1] < 12
 
@@ -528,7 +528,7 @@ def test_bad_scale_stalls_training(chapter):
     assert max(stuck) - min(stuck) < 1e-3 and stuck[-1] == pytest.approx(chapter["mean_guess_loss"], abs=1e-3)
     assert grad["std 0.01"] < 1e-5 * grad["nn.Linear default"]
     for name in ("nn.Linear default", "1/sqrt(fan-in)"):
-        assert loss[name][-1] < 0.1 * chapter["mean_guess_loss"]
+        assert loss[name][-1] < 0.2 * chapter["mean_guess_loss"]  # at least five times better than the average
     assert loss["1/sqrt(fan-in)"][100] < loss["nn.Linear default"][100]  # "gets going sooner"
     # the 0.01 net really is std 0.01 at the start, and its first-layer gradient is tiny, recomputed here
     model = chapter["deep_relu_net"](chapter["schemes"]["std 0.01"])
