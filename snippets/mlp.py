@@ -529,7 +529,7 @@ for h, t in zip(H.tolist(), y_xor.flatten().tolist()):
     ax.scatter(h[0], h[1], s=120, color="tab:red" if t == 1 else "tab:blue", edgecolors="black", zorder=3)
 for (h_1, h_2), names in labels.items():
     ax.annotate(" and ".join(names), (h_1, h_2), textcoords="offset points", xytext=(-30, 10))
-h_line = torch.linspace(-1.1, 1.1, 50)
+h_line = torch.linspace(-1.2, 1.2, 50)
 ax.plot(h_line, -(w_out[0] * h_line + b_out) / w_out[1], color="black", label="output neuron's line")
 ax.set_xlim(-1.2, 1.2)
 ax.set_ylim(-1.2, 1.2)
