@@ -832,15 +832,15 @@ def deep_relu_net(weight_std=None, depth=6, width=32, seed=0):
 
 mean_guess_loss = ((y_fit - y_fit.mean()) ** 2).mean().item()   # the loss of always answering the average
 stall_loss, stall_grad = {}, {}
-checkpoints = [0, 100, 200, 299]
+checkpoints = [0, 50, 100, 199]
 print(f"always answering the average costs {mean_guess_loss:.4f}")
 print(f"{'start':18} {'first-layer gradient':>21} " + "".join(f"{f'loss @{k}':>11}" for k in checkpoints))
 for name, std in [("std 0.01", schemes["std 0.01"]), ("nn.Linear default", None),
                   ("1/sqrt(fan-in)", schemes["1/sqrt(fan-in)"])]:
     model = deep_relu_net(std)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)   # plain gradient descent, 300 steps
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)   # plain gradient descent, 200 steps
     history = []
-    for step_number in range(300):
+    for step_number in range(200):
         loss = ((model(x_fit) - y_fit) ** 2).mean()
         history.append(loss.item())
         optimizer.zero_grad()
