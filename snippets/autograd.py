@@ -234,21 +234,6 @@ print("a layer's weight.grad after two backward() calls:", layer.weight.grad.ite
 layer.zero_grad()  # sets .grad to None for the layer's weight and bias
 print("after layer.zero_grad():", layer.weight.grad, layer.bias.grad)
 
-# %% backward_twice raises=RuntimeError
-x = torch.tensor(3.0, requires_grad=True)
-y = x * x       # to send a gradient back, x * x needs x: autograd saved it
-y.backward()    # ... used it, and freed it
-y.backward()    # the same result a second time: the saved x is gone
-
-# %% backward_twice_silent
-x = torch.tensor(3.0, requires_grad=True)
-y = x + 1       # the slope of x + 1 is 1 wherever x is: nothing needs saving
-y.backward()
-print("after one backward():  x.grad =", x.grad.item())
-y.backward()    # the same result a second time: no error...
-print("after a second one:    x.grad =", x.grad.item())  # ... and the gradient silently doubled
-twice_grad = x.grad.item()
-
 # %% accumulate_on_purpose
 features = torch.tensor([1.0, 2.0, 3.0, 4.0])
 targets = torch.tensor([2.0, 4.0, 6.0, 8.0])
@@ -263,6 +248,21 @@ for part in [slice(0, 2), slice(2, 4)]:  # two half-batches, one backward() each
 two_halves = w.grad.item()
 print(f"gradient of the whole batch: {whole_batch:g}")
 print(f"two half-batches, summed by accumulation: {two_halves:g}")
+
+# %% backward_twice raises=RuntimeError
+x = torch.tensor(3.0, requires_grad=True)
+y = x * x       # to send a gradient back, x * x needs x: autograd saved it
+y.backward()    # ... used it, and freed it
+y.backward()    # the same result a second time: the saved x is gone
+
+# %% backward_twice_silent
+x = torch.tensor(3.0, requires_grad=True)
+y = x + 1       # the slope of x + 1 is 1 wherever x is: nothing needs saving
+y.backward()
+print("after one backward():  x.grad =", x.grad.item())
+y.backward()    # the same result a second time: no error...
+print("after a second one:    x.grad =", x.grad.item())  # ... and the gradient silently doubled
+twice_grad = x.grad.item()
 
 # %% finite_difference
 def central_difference(fn, params, h=1e-4):
