@@ -62,13 +62,15 @@ print("precise + prices  =", precise + prices)     # mixed arithmetic gives the 
 for dtype in [torch.float32, torch.float64]:
     one = torch.tensor(1.0, dtype=dtype)
     tenth = torch.tensor(0.1, dtype=dtype)
-    print(f"{str(dtype):14} smallest step above 1: {torch.finfo(dtype).eps:.1e}   "
-          f"1 + 1e-8 == 1: {(one + 1e-8 == one).item()!s:5}   0.1 is stored as {tenth.item():.20f}")
+    print(dtype)
+    print("  smallest step above 1:", torch.finfo(dtype).eps)
+    print("  1 + 1e-8 == 1:", (one + 1e-8 == one).item())
+    print(f"  0.1 is stored as {tenth.item():.20f}")
 
 eps32 = torch.finfo(torch.float32).eps
-ten_tenths = torch.full((10,), 0.1).sum()   # ten copies of 0.1, added up
-print(f"ten tenths = {ten_tenths.item():.10f}   == 1: {(ten_tenths == 1).item()}   "
-      f"allclose to 1: {torch.allclose(ten_tenths, torch.tensor(1.0))}")
+ten_tenths = torch.full((10,), 0.1).sum()   # ten copies of 0.1 (float32), added up
+print(f"ten tenths added up: {ten_tenths.item():.10f}")
+print("== 1:", (ten_tenths == 1).item(), "  allclose to 1:", torch.allclose(ten_tenths, torch.tensor(1.0)))
 
 # %% reshape
 flat = torch.arange(1, 13, dtype=torch.float32)
@@ -85,14 +87,14 @@ flat.reshape(3, 5)  # 3 × 5 = 15 places for 12 numbers
 
 # %% unsqueeze
 vec = torch.tensor([1.0, 2.0, 3.0])
-row = vec.unsqueeze(0)        # a new dimension of size 1 in front: one row
-column = vec.unsqueeze(1)     # a new dimension of size 1 after: one column
-print("vec          ", tuple(vec.shape))
-print("unsqueeze(0) ", tuple(row.shape), "  same as vec[None, :]", tuple(vec[None, :].shape))
-print("unsqueeze(1) ", tuple(column.shape), "  same as vec[:, None]", tuple(vec[:, None].shape))
+row = vec.unsqueeze(0)      # a new size-1 dimension in front: one row
+column = vec.unsqueeze(1)   # a new size-1 dimension after: one column
+print("vec         ", tuple(vec.shape))
+print("unsqueeze(0)", tuple(row.shape), "  vec[None, :]", tuple(vec[None, :].shape))
+print("unsqueeze(1)", tuple(column.shape), "  vec[:, None]", tuple(vec[:, None].shape))
 print(column)
-print("column.squeeze(1)  ", tuple(column.squeeze(1).shape))   # remove that size-1 dimension again
-print("zeros(1, 3, 1).squeeze()", tuple(torch.zeros(1, 3, 1).squeeze().shape))  # every size-1 dimension
+print("column.squeeze(1)       ", tuple(column.squeeze(1).shape))  # that dimension removed
+print("zeros(1, 3, 1).squeeze()", tuple(torch.zeros(1, 3, 1).squeeze().shape))  # all of them
 
 # %% cat_stack
 week1 = torch.tensor([12.0, 14.0, 15.0, 11.0, 13.0, 16.0, 17.0])  # a week of temperatures
@@ -199,10 +201,10 @@ batch_size, in_features, out_features = 4, 3, 5
 inputs = torch.randn(batch_size, in_features)     # 4 examples, 3 features each
 weights = torch.randn(in_features, out_features)  # turns 3 features into 5
 outputs = inputs @ weights
-print(f"inputs {tuple(inputs.shape)} @ weights {tuple(weights.shape)} = outputs {tuple(outputs.shape)}")
+print("inputs", tuple(inputs.shape), "@ weights", tuple(weights.shape), "=", tuple(outputs.shape))
 bias_vector = torch.randn(out_features)         # one bias per output feature
-outputs = inputs @ weights + bias_vector         # broadcast: the bias is added to every example
-print(f"+ bias {tuple(bias_vector.shape)} = outputs {tuple(outputs.shape)}")
+outputs = inputs @ weights + bias_vector        # broadcast: added to every example
+print("plus bias", tuple(bias_vector.shape), "=", tuple(outputs.shape))
 
 # %% linear_layout
 layer = torch.nn.Linear(64, 128)  # reads 64 features, has 128 neurons
@@ -210,21 +212,22 @@ print("weight", tuple(layer.weight.shape), "  bias", tuple(layer.bias.shape))
 print("one neuron's weights, row 0:", tuple(layer.weight[0].shape))
 x = torch.randn(4, 64)            # a batch of 4 examples
 by_hand = x @ layer.weight.T + layer.bias
-print("layer(x)", tuple(layer(x).shape), "  x @ layer.weight.T + layer.bias", tuple(by_hand.shape))
+print("layer(x)", tuple(layer(x).shape))
+print("x @ layer.weight.T + layer.bias", tuple(by_hand.shape))
 print("equal:", torch.allclose(by_hand, layer(x)))
 
 # %% linear_dtype raises=RuntimeError
-layer(x.double())  # float64 data into a float32 layer: PyTorch will not guess which type you meant
+layer(x.double())  # float64 data, float32 weights: PyTorch will not guess which you meant
 
 # %% two_layouts
 x_pair = torch.tensor([[2.0, 3.0]])           # one example with two features
 W1 = torch.tensor([[0.5, -0.3],
-                   [0.2, 0.8]])               # (out, in), as nn.Linear stores it: row i is neuron i
+                   [0.2, 0.8]])       # (out, in), as nn.Linear stores it: row i is neuron i
 b1 = torch.tensor([0.1, -0.1])
 z1 = x_pair @ W1.T + b1
 print("x @ W1.T + b1 =", z1)
 W2 = torch.tensor([[0.4],
-                   [0.6]])                    # (in, out), written for x @ W: column j is neuron j
+                   [0.6]])            # (in, out), written for x @ W: column j is neuron j
 b2 = torch.tensor([0.0])
 z2 = z1 @ W2 + b2
 print("z1 @ W2 + b2  =", z2)
@@ -254,8 +257,8 @@ print("max(dim=1) values ", values, "  at indices", days)
 hottest = temps.argmax(dim=1)             # just the indices
 print("argmax(dim=1)     ", hottest)
 flat_index = temps.argmax().item()        # no dim: a position in the flattened table
-print(f"argmax() with no dim: {flat_index}, which is row {flat_index // 7}, position {flat_index % 7}")
-print(f"hottest day of week 2: index {temps[1].argmax().item()}, {temps[1].max().item():g} degrees")
+print(f"argmax() with no dim: {flat_index}, row {flat_index // 7}, position {flat_index % 7}")
+print(f"week 2 peaked on day {temps[1].argmax().item()} at {temps[1].max().item():g} degrees")
 
 # %% argmax_classes
 logits = torch.tensor([2.0, 1.0, 0.1])     # a network's scores for cat, dog, bird
@@ -268,16 +271,16 @@ predicted = batch_scores.argmax(dim=1)     # one class per row
 print("predicted classes:", predicted)
 
 # %% masks
-warm = temps > 16                          # a comparison, element by element: a boolean tensor
+warm = temps > 16            # compared element by element: a boolean tensor
 print(warm)
-print("the warm days:", temps[warm])      # indexing with a mask keeps the True places, flattened
+print("the warm days:", temps[warm])   # a mask keeps the True places, in one row
 print("how many:", warm.sum().item(), "of", temps.numel())
 capped = temps.clone()                     # a copy, so temps itself stays as it was
 capped[capped > 18] = 18.0                 # assign through a mask
 print(capped)
 labels = torch.tensor([0, 1, 2, 0])        # the right classes for the four examples above
 correct = predicted == labels
-accuracy = correct.float().mean().item()   # True/False become 1.0/0.0, and their mean is the fraction right
+accuracy = correct.float().mean().item()  # True/False as 1.0/0.0: the mean is the share right
 print("correct:", correct, "  accuracy:", accuracy)
 
 # %% ex_shapes
@@ -308,6 +311,6 @@ print("weight", tuple(small_layer.weight.shape), "  bias", tuple(small_layer.bia
       "  output", tuple(small_layer(batch).shape))
 
 # %% ex_row_fractions
-shares = temps / temps.sum(dim=1, keepdim=True)   # (2, 7) / (2, 1): each row by its own total
+shares = temps / temps.sum(dim=1, keepdim=True)  # (2, 7) / (2, 1): each row by its total
 print(shares)
 print("row sums:", shares.sum(dim=1))
