@@ -376,6 +376,7 @@ for i in range(5):
 W = torch.randn(2, 3)
 bias = torch.randn(2)
 A = torch.randn(3)
+# W @ A with a vector A: output i is row i of W times A, summed
 jacobian = torch.autograd.functional.jacobian(lambda A: W @ A + bias, A)
 print("W =")
 print(W)

@@ -113,6 +113,7 @@ def test_dtypes_and_conversions(chapter):
 
 def test_float32_keeps_about_7_digits_and_float64_about_16(chapter):
     # machine epsilon is 2^-23 and 2^-52: log10 gives 6.9 and 15.7 significant digits
+    assert chapter["prices"].element_size() == 4 and chapter["precise"].element_size() == 8  # half the memory
     assert chapter["eps32"] == 2.0 ** -23 and torch.finfo(torch.float64).eps == 2.0 ** -52
     assert 6.5 < -math.log10(2.0 ** -23) < 7.5 and 15.5 < -math.log10(2.0 ** -52) < 16.5
     out = chapter.output("precision")
@@ -157,6 +158,9 @@ def test_transpose_swaps_rows_and_columns(chapter):
 def test_nn_linear_stores_out_by_in_and_computes_x_w_transpose_plus_b(chapter):
     layer, x = chapter["layer"], chapter["x"]
     assert layer.weight.shape == (128, 64) and layer.bias.shape == (128,)
+    # "small random values": nn.Linear draws them from ±1/sqrt(in_features)
+    bound = 1 / math.sqrt(64)
+    assert layer.weight.abs().max() <= bound and layer.bias.abs().max() <= bound and layer.weight.std() > bound / 4
     with torch.no_grad():
         out = layer(x)
         # neuron j's output is the dot product of row j of the weight with the input, plus its bias, written out
