@@ -80,6 +80,8 @@ def on_post_build(config):
 
 def book_chapters(config) -> list[str]:
     """The pages that run code (their front matter names ``snippets:``), in reading order."""
+    from mkdocs.utils.meta import get_data
+
     from snippets._engine import nav_pages
 
     docs = Path(config["docs_dir"])
@@ -87,8 +89,7 @@ def book_chapters(config) -> list[str]:
     for src in nav_pages(config["nav"]):
         if not (docs / src).is_file():  # a page the build makes itself (the build report)
             continue
-        text = (docs / src).read_text(encoding="utf-8")
-        if re.match(r"---\s*\n(?:.*\n)*?snippets:", text):
+        if get_data((docs / src).read_text(encoding="utf-8"))[1].get("snippets"):
             pages.append(src[: -len(".md")])
     return pages
 
@@ -100,7 +101,8 @@ def print_page(site: Path, chapters: list[str]) -> str:
     for name in chapters:
         built = (site / name / "index.html").read_text(encoding="utf-8")
         article = ARTICLE.search(built).group(1)
-        title = re.sub(r"<[^>]+>|¶", "", TITLE.search(article).group(1)).strip()
+        heading = re.sub(r'<a class="headerlink".*?</a>', "", TITLE.search(article).group(1))
+        title = re.sub(r"<[^>]+>", "", heading).strip()
         contents.append(f'<li><a href="#{name}--">{title}</a></li>')
         sections.append(f'<section class="book-print-chapter" id="{name}--">{unique_ids(article, name, chapters)}</section>')
     cover = ('<div class="book-print-cover"><h1>How Neural Networks Learn</h1>'
