@@ -30,6 +30,77 @@ with torch.no_grad():
     out = net(x)
 print(f"input {tuple(x.shape)} -> hidden {tuple(hidden.shape)} -> output {tuple(out.shape)}")
 
+# %% mlp_diagram
+from matplotlib.patches import Circle
+
+layer_sizes = [net[0].in_features, net[0].out_features, net[2].out_features]   # 3, 4, 2
+layer_names = ["input layer", "hidden layer", "output layer"]
+layer_colors = ["tab:blue", "tab:green", "tab:purple"]
+gap_x = 3.0   # horizontal distance between layers
+
+
+def node_positions(size, x):
+    """The centres of one layer's nodes, stacked evenly around height 0.
+
+    Args:
+        size: How many nodes the layer has.
+        x: The layer's horizontal position.
+    """
+    return [(x, (size - 1) / 2 - i) for i in range(size)]
+
+
+columns = [node_positions(size, gap_x * k) for k, size in enumerate(layer_sizes)]
+fig, ax = plt.subplots(figsize=(7.5, 4.4))
+for k, (left, right) in enumerate(zip(columns[:-1], columns[1:])):
+    for a in left:   # fully connected: every node of one layer feeds every node of the next
+        for b in right:
+            ax.plot([a[0], b[0]], [a[1], b[1]], color="tab:gray", lw=0.8, alpha=0.7, zorder=1)
+    weight = net[2 * k].weight
+    ax.text(gap_x * (k + 0.5), columns[1][0][1] + 0.75,
+            f"weight {tuple(weight.shape)}:\n{weight.numel()} edges",
+            ha="center", fontsize=9)
+for k, column in enumerate(columns):
+    for i, (x, y) in enumerate(column, start=1):
+        ax.add_patch(Circle((x, y), 0.28, color=layer_colors[k], alpha=0.8, zorder=2))
+        symbol = ["x", "h", "y"][k]
+        ax.text(x, y, f"${symbol}_{i}$", ha="center", va="center", fontsize=11, zorder=3)
+    ax.text(column[0][0], -max(layer_sizes) / 2 - 0.35, f"{layer_names[k]}\n({layer_sizes[k]} nodes)",
+            ha="center", va="top", color=layer_colors[k], fontsize=10)
+ax.set(xlim=(-0.8, gap_x * 2 + 0.8), ylim=(-max(layer_sizes) / 2 - 1.3, max(layer_sizes) / 2 + 1.0))
+ax.set_aspect("equal")
+ax.axis("off")
+plt.show()
+
+# %% feature_pipeline
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+stages = [("raw input", "pixel values"), ("low-level features", "edges, strokes"),
+          ("high-level features", "loops, corners,\nparts of digits"), ("classifier", "which digit: 0 to 9")]
+# (row label, who makes each stage, the colour of each box)
+rows = [("before deep learning", ["given", "designed by hand", "designed by hand", "learned"]),
+        ("a deep network", ["given", "learned", "learned", "learned"])]
+who_color = {"given": "tab:gray", "designed by hand": "tab:orange", "learned": "tab:green"}
+
+fig, ax = plt.subplots(figsize=(10, 3.6))
+box_w, box_h, step_x = 2.5, 0.9, 3.1
+for r, (row_label, makers) in enumerate(rows):
+    y = -1.6 * r
+    ax.text(-0.3, y, row_label, ha="right", va="center", fontsize=10, fontweight="bold")
+    for s, ((title, example), maker) in enumerate(zip(stages, makers)):
+        x = s * step_x
+        ax.add_patch(FancyBboxPatch((x, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.05",
+                                    color=who_color[maker], alpha=0.3))
+        ax.text(x + box_w / 2, y + 0.18, title, ha="center", va="center", fontsize=9.5)
+        ax.text(x + box_w / 2, y - 0.2, example, ha="center", va="center", fontsize=8, style="italic")
+        ax.text(x + box_w / 2, y - box_h / 2 - 0.15, maker, ha="center", va="top", fontsize=8,
+                color=who_color[maker])
+        if s < len(stages) - 1:
+            ax.add_patch(FancyArrowPatch((x + box_w + 0.05, y), (x + step_x - 0.05, y),
+                                         arrowstyle="-|>", mutation_scale=12, color="tab:gray"))
+ax.set(xlim=(-3.0, step_x * 3 + box_w + 0.2), ylim=(-2.4, 0.7))
+ax.axis("off")
+plt.show()
+
 # %% collapse
 first, second = nn.Linear(3, 4), nn.Linear(4, 2)  # two layers, no activation between them
 W1, b1 = first.weight.detach(), first.bias.detach()
@@ -50,7 +121,7 @@ print("two layers, first input:", stacked_out[0])
 print("one layer,  first input:", merged_out[0])
 print(f"largest difference over {len(x)} inputs: {collapse_gap:.1e}")
 
-# %% collapse_plot
+# %% collapse_deep
 torch.manual_seed(1)
 widths = [1, 16, 16, 16, 16, 16, 1]  # six layers deep
 linears = [nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])]
@@ -63,16 +134,21 @@ with torch.no_grad():
 
 for label, ys in [("without activation", ys_linear), ("with ReLU", ys_relu)]:
     slopes = (ys[1:] - ys[:-1]) / (xs[1:] - xs[:-1])
-    print(f"{label:18}  slope ranges from {slopes.min():+.4f} to {slopes.max():+.4f}")
+    print(f"{label:18}  slope ranges from {slopes.min():+.4f} to {slopes.max():+.4f};"
+          f" output from {ys.min():+.4f} to {ys.max():+.4f}")
+collapse_span = (torch.cat([ys_linear, ys_relu]).max() - torch.cat([ys_linear, ys_relu]).min()).item()
+print(f"both outputs together span {collapse_span:.3f}")
 
-fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.4))
-left.plot(xs, ys_linear, color="tab:blue")
-left.set_title("6 linear layers: still a line")
-right.plot(xs, ys_relu, color="tab:red")
-right.set_title("the same 6 layers with ReLU: bends")
-for ax in (left, right):
+# %% collapse_plot
+# Both panels share one y axis, so the same wiggle looks the same size on each side.
+fig, (ax_linear, ax_relu) = plt.subplots(1, 2, figsize=(8, 3.4), sharey=True)
+ax_linear.plot(xs, ys_linear, color="tab:blue")
+ax_linear.set_title("6 linear layers: still a line")
+ax_relu.plot(xs, ys_relu, color="tab:red")
+ax_relu.set_title("the same 6 layers with ReLU: bends")
+for ax in (ax_linear, ax_relu):
     ax.set_xlabel("input x")
-    ax.set_ylabel("network output")
+ax_linear.set_ylabel(f"network output (axis spans {collapse_span:.3f})")
 fig.tight_layout()
 plt.show()
 
@@ -80,20 +156,21 @@ plt.show()
 def step(z):
     """The perceptron's step function: 1 where z > 0, else 0.
 
-    Examples:
-        >>> step(torch.tensor([-1.0, 0.0, 2.0]))
-        tensor([0., 0., 1.])
+    Args:
+        z: A tensor, handled element by element.
     """
     return (z > 0).float()
 
 
 activations = {"step": step, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "ReLU": torch.relu, "GELU": F.gelu}
 
-z = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+# Our own inputs, -3 to 3, plus the ones worked examples of ReLU and the sigmoid often use: -5, -2, 2 and 5.
+z = torch.tensor([-5.0, -3.0, -2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0])
 values = {name: fn(z) for name, fn in activations.items()}
 print(f"{'z':>5} " + "".join(f"{name:>9}" for name in activations))
 for i, zi in enumerate(z.tolist()):
     print(f"{zi:5.1f} " + "".join(f"{values[name][i]:9.4f}" for name in activations))
+gelu_at = {zi: v for zi, v in zip(z.tolist(), values["GELU"].tolist())}
 
 # %% activation_plot
 def derivative(fn, z):
@@ -105,10 +182,6 @@ def derivative(fn, z):
 
     Returns:
         A tensor shaped like ``z``; zeros where autograd finds no path back to ``z`` (the step).
-
-    Examples:
-        >>> derivative(torch.sigmoid, torch.tensor([0.0, 100.0]))   # steepest at 0, flat far out
-        tensor([0.2500, 0.0000])
     """
     z = z.detach().clone().requires_grad_()
     out = fn(z)
@@ -134,6 +207,20 @@ left.legend(fontsize=8)
 fig.tight_layout()
 plt.show()
 
+# %% gelu_slope
+fine_z = torch.linspace(-4, 4, 80001, dtype=torch.float64)   # steps of 0.0001
+gelu_slope = derivative(F.gelu, fine_z)
+left_half = fine_z < 0
+flat = gelu_slope[left_half].abs().argmin()          # where the slope is closest to zero
+gelu_flat_at = fine_z[left_half][flat].item()
+gelu_min = F.gelu(torch.tensor(gelu_flat_at, dtype=torch.float64)).item()
+gelu_peak_slope = gelu_slope.max().item()
+gelu_peak_at = fine_z[gelu_slope.argmax()].item()
+print(f"GELU's slope is 0 at z = {gelu_flat_at:.4f}, where GELU has its minimum, {gelu_min:.4f}")
+gelu_slope_far = derivative(F.gelu, torch.tensor([-3.0])).item()
+print(f"slope at z = -3: {gelu_slope_far:+.4f}; at z = -0.3: {derivative(F.gelu, torch.tensor([-0.3])).item():+.4f}")
+print(f"largest slope: {gelu_peak_slope:.4f}, at z = {gelu_peak_at:.4f}")
+
 # %% sigmoid_peak
 fine = torch.linspace(-6, 6, 1201)
 slope = derivative(torch.sigmoid, fine)
@@ -156,12 +243,6 @@ def chain_gradient(fn, depth, start=0.5):
 
     Returns:
         d(output)/d(input), by autograd.
-
-    Examples:
-        >>> chain_gradient(torch.sigmoid, 1, start=0.0)   # one link: the sigmoid's slope at 0
-        0.25
-        >>> chain_gradient(torch.relu, 10)   # ReLU passes the gradient on unchanged
-        1.0
     """
     x = torch.tensor(start, requires_grad=True)
     h = x
@@ -235,9 +316,8 @@ print(f"by hand {y_hat:.6f}, nn.Sequential {y_hat_torch:.6f}")
 def count_parameters(model):
     """The number of trainable numbers in ``model``, counted from its tensors with ``numel``.
 
-    Examples:
-        >>> count_parameters(nn.Linear(3, 4))   # a 4 × 3 weight and 4 biases
-        16
+    Args:
+        model: Any PyTorch model, such as an ``nn.Sequential``.
     """
     return sum(p.numel() for p in model.parameters())
 
@@ -245,9 +325,9 @@ def count_parameters(model):
 def mlp(sizes, activation=nn.ReLU):
     """A fully connected network, e.g. ``mlp([784, 128, 10])``, with ``activation`` between layers.
 
-    Examples:
-        >>> [type(layer).__name__ for layer in mlp([2, 8, 1])]
-        ['Linear', 'ReLU', 'Linear']
+    Args:
+        sizes: The width of every layer, from the inputs to the outputs.
+        activation: The activation's class, such as ``nn.ReLU``; one is made per gap between layers.
     """
     layers = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -258,12 +338,11 @@ def mlp(sizes, activation=nn.ReLU):
 def formula(sizes):
     """The count by hand: each layer has inputs × outputs weights plus one bias per output.
 
+    Args:
+        sizes: The width of every layer, from the inputs to the outputs.
+
     Returns:
         The working as text, and the total.
-
-    Examples:
-        >>> formula([2, 8, 1])
-        ('2·8+8 + 8·1+1', 33)
     """
     pairs = list(zip(sizes[:-1], sizes[1:]))
     return " + ".join(f"{a}·{b}+{b}" for a, b in pairs), sum(a * b + b for a, b in pairs)
@@ -273,8 +352,8 @@ for name, p in tiny.named_parameters():
     print(f"tiny network {name:8} {str(tuple(p.shape)):7} {p.numel()} numbers")
 
 mnist_net = mlp([784, 128, 10])
-house_small = mlp([2, 8, 1])   # seed 002, section 5: HousePriceModelV2
-house_big = mlp([4, 16, 1])    # seed 002, section 8: HousePriceNet
+house_small = mlp([2, 8, 1])   # a house price from 2 features
+house_big = mlp([4, 16, 1])    # a house price from 4 features
 networks = {"forward-pass example": ([2, 2, 1], tiny), "MNIST classifier": ([784, 128, 10], mnist_net),
             "house prices, 2 features": ([2, 8, 1], house_small), "house prices, 4 features": ([4, 16, 1], house_big)}
 print()
@@ -292,9 +371,8 @@ n_house_small, n_house_big = counts["house prices, 2 features"], counts["house p
 def softmax(scores):
     """Scores to probabilities by the textbook formula: exponentiate, then divide by the total.
 
-    Examples:
-        >>> softmax(torch.tensor([0.0, math.log(3)]))   # e^z is 1 and 3: shares 1/4 and 3/4
-        tensor([0.2500, 0.7500])
+    Args:
+        scores: A 1-D tensor of raw scores, one per class.
     """
     e = torch.exp(scores)
     return e / e.sum()
@@ -340,7 +418,7 @@ fig.tight_layout()
 plt.show()
 
 # %% softmax_overflow nonfinite=ok
-big = torch.tensor([1000.0, 999.0, 998.1])  # the scores of softmax_basic, plus 998
+big = torch.tensor([1000.0, 999.0, 998.1])  # the scores above, plus 998
 overflow_at = math.log(torch.finfo(torch.float32).max)  # above this, e^z is too big for float32
 print(f"e^z overflows a 32-bit float for z > {overflow_at:.2f}")
 print("torch.exp(big):", torch.exp(big))
@@ -350,9 +428,8 @@ print("softmax(big):  ", softmax(big))
 def stable_softmax(scores):
     """Softmax that cannot overflow: subtract the largest score first, which leaves the result unchanged.
 
-    Examples:
-        >>> stable_softmax(torch.tensor([1000.0, 1000.0]))   # softmax() gives tensor([nan, nan])
-        tensor([0.5000, 0.5000])
+    Args:
+        scores: A 1-D tensor of raw scores, one per class.
     """
     e = torch.exp(scores - scores.max())
     return e / e.sum()
@@ -378,16 +455,27 @@ y_xor = torch.tensor([[0.0], [1.0], [1.0], [0.0]])
 coin_loss = math.log(2)  # the loss of answering 0.5 for every point
 print(f"loss of a 50/50 guess: ln 2 = {coin_loss:.4f}")
 
+def bce(logits, y):
+    """Binary cross-entropy of each prediction: minus the log of the probability given to the right answer.
+
+    Args:
+        logits: Raw scores z; the predicted probability of a 1 is sigmoid(z).
+        y: The targets, 0 or 1, shaped like ``logits``.
+    """
+    # log sigmoid(z) is the log-probability of a 1, and log(1 - sigmoid(z)) = log sigmoid(-z) that of a 0.
+    # F.logsigmoid computes them without first rounding sigmoid(z) to exactly 1 or 0.
+    return -(y * F.logsigmoid(logits) + (1 - y) * F.logsigmoid(-logits))
+
+
 torch.manual_seed(0)  # this section starts from a known state: "seed 0" below
 xor_net = nn.Sequential(nn.Linear(2, 2), nn.Tanh(), nn.Linear(2, 1))
-loss_fn = nn.BCEWithLogitsLoss()  # binary cross-entropy on the raw output (see the losses chapter)
 optimizer = torch.optim.SGD(xor_net.parameters(), lr=2.0)
 
 xor_losses = []
 print(f"{'step':>5} {'loss':>8} {'correct':>8}")
 for step_number in range(250):
     logits = xor_net(X_xor)
-    loss = loss_fn(logits, y_xor)
+    loss = bce(logits, y_xor).mean()
     xor_losses.append(loss.item())
     if step_number % 25 == 0 or step_number == 249:
         correct = ((logits > 0).float() == y_xor).sum().item()
@@ -427,7 +515,13 @@ for point, h in zip(X_xor.tolist(), H.tolist()):
 twin_gap = (H[1] - H[2]).abs().max().item()
 print(f"(0,1) and (1,0) land {twin_gap:.1e} apart")
 
+# %% xor_hidden_plot
 fig, ax = plt.subplots(figsize=(5, 4.2))
+# Shade the two sides of the output neuron's line: red where its score w·h + b is positive (it says 1).
+hg1, hg2 = torch.meshgrid(torch.linspace(-1.2, 1.2, 61), torch.linspace(-1.2, 1.2, 61), indexing="xy")
+out_score = w_out[0] * hg1 + w_out[1] * hg2 + b_out
+ax.contourf(hg1, hg2, out_score, levels=[out_score.min().item() - 1, 0, out_score.max().item() + 1],
+            colors=["tab:blue", "tab:red"], alpha=0.2)
 labels = {}  # points that land on the same hidden spot share one label
 for h, point in zip(H.tolist(), X_xor.tolist()):
     labels.setdefault((round(h[0], 2), round(h[1], 2)), []).append(f"({point[0]:.0f},{point[1]:.0f})")
@@ -435,7 +529,7 @@ for h, t in zip(H.tolist(), y_xor.flatten().tolist()):
     ax.scatter(h[0], h[1], s=120, color="tab:red" if t == 1 else "tab:blue", edgecolors="black", zorder=3)
 for (h_1, h_2), names in labels.items():
     ax.annotate(" and ".join(names), (h_1, h_2), textcoords="offset points", xytext=(-30, 10))
-h_line = torch.linspace(-1.1, 1.1, 50)
+h_line = torch.linspace(-1.2, 1.2, 50)
 ax.plot(h_line, -(w_out[0] * h_line + b_out) / w_out[1], color="black", label="output neuron's line")
 ax.set_xlim(-1.2, 1.2)
 ax.set_ylim(-1.2, 1.2)
@@ -454,14 +548,16 @@ def train_xor_many(seeds, width, activation, steps=250, lr=2.0):
     gradient-descent steps as the training loop above. Stacking the networks along a first
     dimension only makes it faster.
 
+    Args:
+        seeds: The seeds, one network per seed.
+        width: How many hidden units each network has.
+        activation: The hidden layer's activation, a module such as ``nn.Tanh()``.
+        steps: How many gradient-descent steps to take.
+        lr: The learning rate.
+
     Returns:
         A dict of tensors, one entry per seed: ``loss`` (the last loss), ``correct`` (points
         right out of 4), and ``hidden_start``/``hidden_end`` (hidden values of the four points).
-
-    Examples:
-        >>> runs = train_xor_many([0, 1], 4, nn.Tanh())   # two networks: seeds 0 and 1
-        >>> runs["correct"], runs["hidden_end"].shape   # both solve XOR; (seeds, points, width)
-        (tensor([4, 4]), torch.Size([2, 4, 4]))
     """
     starts = []
     for s in seeds:
@@ -479,7 +575,7 @@ def train_xor_many(seeds, width, activation, steps=250, lr=2.0):
         hidden_start = forward()[0]
     for _ in range(steps):
         hidden, logits = forward()
-        losses = F.binary_cross_entropy_with_logits(logits, y_xor.expand_as(logits), reduction="none").mean(dim=(1, 2))
+        losses = bce(logits, y_xor).mean(dim=(1, 2))  # one loss per network
         losses.sum().backward()  # the networks share nothing, so each gets its own gradient
         with torch.no_grad():
             for p in (A, a, B, b):
@@ -534,9 +630,8 @@ n_bend_start, n_bend_solved = why["some unit bends between the points"]
 def target(x):
     """The 1-D function the networks below try to imitate.
 
-    Examples:
-        >>> round(target(torch.tensor(1.0)).item(), 4)   # sin 2 + 0.3
-        1.2093
+    Args:
+        x: A tensor of inputs.
     """
     return torch.sin(2 * x) + 0.3 * x
 
@@ -544,15 +639,15 @@ def target(x):
 def fit(model, x, y, steps=250, lr=0.05):
     """Full-batch training with Adam on the mean squared error.
 
+    Args:
+        model: The network to train, in place.
+        x: The inputs, one row per example.
+        y: The targets, one row per example.
+        steps: How many steps to take.
+        lr: Adam's learning rate.
+
     Returns:
         The loss at every step.
-
-    Examples:
-        >>> _ = torch.manual_seed(0)
-        >>> x = torch.linspace(-1, 1, 5).reshape(-1, 1)
-        >>> history = fit(nn.Linear(1, 1), x, 2 * x + 1)   # a line, which nn.Linear can match exactly
-        >>> len(history), round(history[-1], 4)
-        (250, 0.0)
     """
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
@@ -597,11 +692,9 @@ def dead_units(model, x):
 
     Such units get no gradient, so they can no longer learn.
 
-    Examples:
-        >>> net = mlp([1, 3, 1])
-        >>> with torch.no_grad(): net[0].bias[:] = -100.0   # no input in [-3, 3] can switch a unit on
-        >>> dead_units(net, torch.linspace(-3, 3, 10).reshape(-1, 1))
-        [3]
+    Args:
+        model: An ``nn.Sequential`` of layers.
+        x: The inputs to try, one row per example.
     """
     dead, h = [], x
     with torch.no_grad():
@@ -625,6 +718,139 @@ for shape in shapes:
         wd_dead[name, s] = dead_units(model, x_fit)
     print(f"{name:14} {count_parameters(model):10d} {wd_loss[name, 0]:11.4f} {wd_loss[name, 1]:11.4f}"
           f"   {wd_dead[name, 0]}; {wd_dead[name, 1]}  of {shape[1:-1]}")
+
+# %% init_symmetry
+def xor_net_from(value):
+    """A 2 → 4 → 1 tanh network for XOR whose every weight starts at ``value`` and every bias at 0.
+
+    Args:
+        value: The number every weight starts at.
+    """
+    model = nn.Sequential(nn.Linear(2, 4), nn.Tanh(), nn.Linear(4, 1))
+    with torch.no_grad():
+        for layer in (model[0], model[2]):
+            layer.weight.fill_(value)
+            layer.bias.zero_()
+    return model
+
+
+symmetric, symmetric_right = {}, {}
+for value in [0.0, 0.5]:
+    model = xor_net_from(value)
+    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+    for _ in range(250):   # the same 250 steps as the XOR training above
+        loss = bce(model(X_xor), y_xor).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    symmetric[value] = model
+    W_hidden = model[0].weight.detach()
+    with torch.no_grad():
+        right = ((model(X_xor) > 0).float() == y_xor).sum().item()
+    symmetric_right[value] = right
+    print(f"every weight {value} at the start; after 250 steps, loss {loss.item():.4f}, {right:.0f}/4 right")
+    print("  hidden units' weights, one row each:", [[round(w, 4) for w in row] for row in W_hidden.tolist()])
+    print("  output weights:                     ", [round(w, 4) for w in model[2].weight.detach()[0].tolist()])
+    print(f"  largest difference between two hidden units: {(W_hidden - W_hidden[0]).abs().max().item():.1e}")
+symmetric_loss = {value: bce(model(X_xor), y_xor).mean().item() for value, model in symmetric.items()}
+
+# %% init_scale
+def spread_through_depth(weight_std, activation, depth=10, width=256, seed=0):
+    """Push random inputs through ``depth`` random layers and measure the spread (std) after each.
+
+    Args:
+        weight_std: A function from a layer's fan-in to the standard deviation of its weights.
+        activation: The activation after each layer, such as ``torch.relu``.
+        depth: How many layers.
+        width: How many units each layer has: its fan-in, and its fan-out.
+        seed: The seed for the inputs and the weights.
+    """
+    torch.manual_seed(seed)
+    h = torch.randn(1000, width)   # 1000 examples whose features have spread 1
+    spreads = []
+    for _ in range(depth):
+        W = torch.randn(width, width) * weight_std(width)   # bias 0, to watch the weights alone
+        h = activation(h @ W.T)
+        spreads.append(h.std().item())
+    return spreads
+
+
+schemes = {
+    "std 1": lambda fan_in: 1.0,
+    "std 0.01": lambda fan_in: 0.01,
+    "1/sqrt(fan-in)": lambda fan_in: 1 / math.sqrt(fan_in),
+    "He": lambda fan_in: math.sqrt(2 / fan_in),
+    "nn.Linear default": lambda fan_in: 1 / math.sqrt(3 * fan_in),
+}
+spreads = {(name, act): spread_through_depth(std, fn)
+           for name, std in schemes.items() for act, fn in [("ReLU", torch.relu), ("tanh", torch.tanh)]}
+shown_layers = [1, 5, 10]
+print("spread (std) after layer ...  (10 layers of 256 units)")
+print(f"{'weights':18}" + "".join(f"{f'{act} {k}':>9}" for act in ("ReLU", "tanh") for k in shown_layers))
+for name in schemes:
+    print(f"{name:18}" + "".join(f"{spreads[name, act][k - 1]:9.1e}" for act in ("ReLU", "tanh") for k in shown_layers))
+
+# %% init_default
+default_layer = nn.Linear(256, 64)   # fan-in 256, fan-out 64
+bound = 1 / math.sqrt(default_layer.in_features)
+w_default = default_layer.weight.detach()
+default_std = w_default.std().item()
+print(f"nn.Linear(256, 64): weights from {w_default.min():+.4f} to {w_default.max():+.4f};"
+      f" 1/sqrt(fan-in) = {bound:.4f}")
+print(f"  their std {default_std:.4f}; a uniform spread on [-{bound:.4f}, {bound:.4f}]"
+      f" has std {bound / math.sqrt(3):.4f}")
+print(f"  biases from {default_layer.bias.min():+.4f} to {default_layer.bias.max():+.4f}")
+
+# The two named schemes, as torch.nn.init draws them for the same shape (64, 256)
+xavier_w = nn.init.xavier_normal_(torch.empty(64, 256))
+he_w = nn.init.kaiming_normal_(torch.empty(64, 256), nonlinearity="relu")
+print(f"Xavier, nn.init.xavier_normal_:  std {xavier_w.std():.4f};"
+      f" sqrt(2 / (fan-in + fan-out)) = {math.sqrt(2 / (256 + 64)):.4f}")
+print(f"He,     nn.init.kaiming_normal_: std {he_w.std():.4f}; sqrt(2 / fan-in) = {math.sqrt(2 / 256):.4f}")
+
+# %% init_stall
+def deep_relu_net(weight_std=None, depth=6, width=32, seed=0):
+    """A 1 → 32 → ... → 32 → 1 ReLU network with ``depth`` hidden layers, for the curve above.
+
+    Args:
+        weight_std: ``None`` keeps ``nn.Linear``'s default start; otherwise a function from a
+            layer's fan-in to its weights' standard deviation (and the biases start at 0).
+        depth: How many hidden layers.
+        width: How many units each hidden layer has.
+        seed: The seed for the starting weights.
+    """
+    torch.manual_seed(seed)
+    model = mlp([1] + [width] * depth + [1])
+    if weight_std is not None:
+        with torch.no_grad():
+            for layer in model:
+                if isinstance(layer, nn.Linear):
+                    layer.weight.normal_(0, weight_std(layer.in_features))
+                    layer.bias.zero_()
+    return model
+
+
+mean_guess_loss = ((y_fit - y_fit.mean()) ** 2).mean().item()   # the loss of always answering the average
+stall_loss, stall_grad = {}, {}
+checkpoints = [0, 50, 100, 199]
+print(f"always answering the average costs {mean_guess_loss:.4f}")
+print(f"{'start':18} {'first-layer gradient':>21} " + "".join(f"{f'loss @{k}':>11}" for k in checkpoints))
+for name, std in [("std 0.01", schemes["std 0.01"]), ("nn.Linear default", None),
+                  ("1/sqrt(fan-in)", schemes["1/sqrt(fan-in)"])]:
+    model = deep_relu_net(std)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)   # plain gradient descent, 200 steps
+    history = []
+    for step_number in range(200):
+        loss = ((model(x_fit) - y_fit) ** 2).mean()
+        history.append(loss.item())
+        optimizer.zero_grad()
+        loss.backward()
+        if step_number == 0:
+            stall_grad[name] = model[0].weight.grad.norm().item()   # how hard the first layer is pushed
+        optimizer.step()
+    assert all(math.isfinite(v) for v in history)
+    stall_loss[name] = history
+    print(f"{name:18} {stall_grad[name]:21.1e} " + "".join(f"{history[k]:11.4f}" for k in checkpoints))
 
 # %% ex_forward
 x_ex = torch.tensor([2.0, 3.0])

@@ -16,6 +16,81 @@ torch.manual_seed(0)
 INPUTS = [(0, 0), (0, 1), (1, 0), (1, 1)]
 print("inputs:", INPUTS)
 
+# %% neuron_diagram
+from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch
+
+# One colour per role, the same in both drawings.
+ROLE = {"input": "tab:blue", "weight": "tab:orange", "body": "tab:green", "output": "tab:purple"}
+
+
+def arrow(ax, start, end, color, width=1.5):
+    """Draw an arrow from ``start`` to ``end``.
+
+    Args:
+        ax: The matplotlib axes to draw on.
+        start: The ``(x, y)`` the arrow leaves from.
+        end: The ``(x, y)`` it points at.
+        color: Its colour.
+        width: Its line width.
+    """
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=12, color=color, lw=width))
+
+
+fig, (bio, art) = plt.subplots(2, 1, figsize=(7.5, 8.4))   # one above the other: readable on a phone
+
+# Left: a biological neuron. Dendrites bring signals in, synapses set how strongly each
+# one counts, the cell body adds them up and fires, the axon carries the spike away.
+bio.add_patch(Ellipse((0, 0), 1.3, 1.1, color=ROLE["body"], alpha=0.35))
+bio.add_patch(Circle((0.05, 0.05), 0.16, color=ROLE["body"], alpha=0.8))
+for angle in (140, 175, 210):
+    a = math.radians(angle)
+    root = (0.6 * math.cos(a), 0.5 * math.sin(a))
+    tip = (2.0 * math.cos(a), 1.3 * math.sin(a) + 0.1)
+    bio.plot([root[0], tip[0]], [root[1], tip[1]], color=ROLE["input"], lw=2.5)
+    for bend in (-0.35, 0.35):   # each dendrite forks once
+        twig = (tip[0] - 0.45, tip[1] + bend)
+        bio.plot([tip[0], twig[0]], [tip[1], twig[1]], color=ROLE["input"], lw=1.5)
+        bio.scatter(*twig, s=45, color=ROLE["weight"], zorder=3)
+bio.plot([0.65, 3.1], [0, 0], color=ROLE["output"], lw=2.5)
+for start in (0.95, 1.65, 2.35):   # the axon's insulating sheath, in segments
+    bio.add_patch(FancyBboxPatch((start, -0.09), 0.5, 0.18, boxstyle="round,pad=0.02",
+                                 color=ROLE["output"], alpha=0.4))
+for bend in (-0.35, 0, 0.35):   # axon terminals, which pass the signal to the next neurons
+    bio.plot([3.1, 3.5], [0, bend], color=ROLE["output"], lw=1.5)
+bio.text(-2.6, 1.55, "dendrites: signals come in", color=ROLE["input"], fontsize=11)
+bio.text(-2.6, -1.75, "synapses: how strongly\neach signal counts", color=ROLE["weight"], fontsize=11)
+bio.text(-0.5, 0.75, "cell body: adds up,\nfires if strong enough", color=ROLE["body"], fontsize=11)
+bio.text(1.2, -0.6, "axon: carries the spike out", color=ROLE["output"], fontsize=11)
+bio.set(xlim=(-2.8, 3.8), ylim=(-2.0, 1.9), title="A biological neuron (a sketch)")
+
+# Right: the artificial neuron, with the same colours for the same roles.
+inputs = [(0.0, 1.2), (0.0, 0.0), (0.0, -1.2)]
+body = (2.4, 0.0)
+for i, (x, y) in enumerate(inputs, start=1):
+    art.add_patch(Circle((x, y), 0.3, color=ROLE["input"], alpha=0.35))
+    art.text(x, y, f"$x_{i}$", ha="center", va="center", fontsize=12)
+    arrow(art, (x + 0.3, y), (body[0] - 0.45, body[1] + 0.25 * y), ROLE["weight"])
+    art.text((x + body[0]) / 2 - 0.1, y / 2 + 0.12 * (1 if y >= 0 else -1) + 0.1, f"$w_{i}$",
+             color=ROLE["weight"], fontsize=12, ha="center")
+art.add_patch(Circle(body, 0.45, color=ROLE["body"], alpha=0.35))
+art.text(*body, r"$\Sigma$" + "\n" + r"$+\,b$", ha="center", va="center", fontsize=12)
+art.add_patch(FancyBboxPatch((3.45, -0.35), 0.9, 0.7, boxstyle="round,pad=0.05", color=ROLE["body"], alpha=0.6))
+art.text(3.9, 0, "$g$", ha="center", va="center", fontsize=14)
+arrow(art, (body[0] + 0.45, 0), (3.4, 0), ROLE["body"])
+arrow(art, (4.4, 0), (5.4, 0), ROLE["output"], width=2.5)
+art.text(5.5, 0, r"$\hat y$", va="center", fontsize=14, color=ROLE["output"])
+art.text(-0.6, 1.75, "inputs", color=ROLE["input"], fontsize=11)
+art.text(0.9, -1.75, "weights: how strongly\neach input counts", color=ROLE["weight"], fontsize=11)
+art.text(1.8, 0.75, "weighted sum\nplus bias", color=ROLE["body"], fontsize=11)
+art.text(3.5, 0.55, "activation", color=ROLE["body"], fontsize=11)
+art.text(4.5, -0.45, "output", color=ROLE["output"], fontsize=11)
+art.set(xlim=(-0.8, 6.6), ylim=(-2.1, 2.0), title=r"An artificial neuron: $\hat y = g(w_1x_1 + w_2x_2 + w_3x_3 + b)$")
+for ax in (bio, art):
+    ax.set_aspect("equal")
+    ax.axis("off")
+fig.tight_layout()
+plt.show()
+
 # %% neuron
 def step(z):
     """The step activation: 1 where ``z > 0`` and 0 where ``z <= 0``, so ``step(0)`` is 0.
@@ -25,12 +100,6 @@ def step(z):
 
     Returns:
         ``1`` or ``0`` for a number; a tensor of 1.0s and 0.0s for a tensor.
-
-    Examples:
-        >>> step(0.5), step(0), step(-2)   # 0 itself gives 0
-        (1, 0, 0)
-        >>> step(torch.tensor([-1.0, 0.0, 2.0]))
-        tensor([0., 0., 1.])
     """
     if isinstance(z, torch.Tensor):
         return (z > 0).to(z.dtype)
@@ -40,9 +109,8 @@ def step(z):
 def identity(z):
     """The identity activation: returns ``z`` unchanged (no activation at all).
 
-    Examples:
-        >>> identity(-1.5)
-        -1.5
+    Args:
+        z: A number or a tensor.
     """
     return z
 
@@ -58,11 +126,6 @@ def neuron(x, w, b, activation):
 
     Returns:
         A tensor of shape ``(n,)``: ``activation(x @ w + b)``.
-
-    Examples:
-        >>> x, w = torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([1.5, -1.0])
-        >>> neuron(x, w, 0.5, identity), neuron(x, w, 0.5, step)   # z = 3 - 1 + 0.5 and 0 - 3 + 0.5
-        (tensor([ 2.5000, -2.5000]), tensor([1., 0.]))
     """
     return activation(x @ w + b)
 
@@ -110,10 +173,6 @@ def perceptron(x1, x2, w1, w2, b):
 
     Returns:
         ``1`` if ``w1*x1 + w2*x2 + b > 0``, else ``0``.
-
-    Examples:
-        >>> perceptron(1, 1, *AND_WEIGHTS), perceptron(0, 1, *AND_WEIGHTS)   # z = 0.5, then z = -0.5
-        (1, 0)
     """
     return step(w1 * x1 + w2 * x2 + b)
 
@@ -147,18 +206,6 @@ def truth_table(name, w1, w2, b):
 
     Returns:
         The number of the four inputs on which the perceptron is right.
-
-    Examples:
-        >>> truth_table("AND", *OR_WEIGHTS)   # OR's weights, marked against AND's targets
-        AND: w1 = 1, w2 = 1, b = -0.5
-         x1  x2 |     z  | output  target
-          0   0 |  -0.5  |   0       0  ok
-          0   1 |   0.5  |   1       0  WRONG
-          1   0 |   0.5  |   1       0  WRONG
-          1   1 |   1.5  |   1       1  ok
-        2 of 4 right
-        <BLANKLINE>
-        2
     """
     print(f"{name}: w1 = {w1:g}, w2 = {w2:g}, b = {b:g}")
     print(" x1  x2 |     z  | output  target")
@@ -194,12 +241,6 @@ def fill_positive_side(ax, w1, w2, b, lo=-0.5, hi=1.5):
         b: The bias.
         lo: The left and bottom edge of the drawing.
         hi: The right and top edge of the drawing.
-
-    Examples:
-        >>> ax = plt.Figure().add_subplot()   # a figure that pyplot does not keep open
-        >>> fill_positive_side(ax, *AND_WEIGHTS)   # the line x1 + x2 = 1.5
-        >>> ax.lines[0].get_ydata().tolist()   # x2 at x1 = -0.5 and at x1 = 1.5
-        [2.0, 0.0]
     """
     xs = torch.linspace(lo, hi, 2)
     line = (-b - w1 * xs) / w2
@@ -215,18 +256,12 @@ def draw_points(ax, points, labels):
         ax: The matplotlib axes to draw on.
         points: ``(x, y)`` pairs.
         labels: 0 or 1 for each point.
-
-    Examples:
-        >>> ax = plt.Figure().add_subplot()
-        >>> draw_points(ax, INPUTS, [0, 0, 0, 1])   # AND's targets
-        >>> [c.get_facecolor()[0].tolist() == [1, 1, 1, 1] for c in ax.collections]   # white inside: hollow
-        [True, True, True, False]
     """
     for (p, q), label in zip(points, labels):
         if label == 1:
             ax.scatter(p, q, s=90, color="tab:orange", edgecolor="black", zorder=3)
         else:
-            ax.scatter(p, q, s=90, facecolor="white", edgecolor="tab:blue", linewidth=2, zorder=3)
+            ax.scatter(p, q, s=90, facecolor="none", edgecolor="tab:blue", linewidth=2, zorder=3)
 
 
 fig, axes = plt.subplots(1, 3, figsize=(10, 3.6))
@@ -269,16 +304,6 @@ def gates_computed(w1, w2, b):
 
     Returns:
         A list of gate names, empty when it computes none of them.
-
-    Examples:
-        >>> gates_computed(1.0, 1.0, -1.5)
-        ['AND']
-        >>> gates_computed(1.0, 1.0, -1.0)  # the line runs through (0, 1) and (1, 0), where z = 0
-        ['AND']
-        >>> gates_computed(1.0, 1.0, -0.5)
-        ['OR']
-        >>> gates_computed(0.0, 0.0, 1.0)  # no line at all: it always outputs 1
-        []
     """
     outputs = {(x1, x2): perceptron(x1, x2, w1, w2, b) for x1, x2 in INPUTS}
     return [name for name, target in GATES.items() if outputs == target]
@@ -353,13 +378,6 @@ def train_perceptron(target, epochs=10, lr=1.0):
     Returns:
         ``(errors, history)``: the number of mistakes in each epoch, and the
         weights ``(w1, w2, b)`` at the end of each epoch.
-
-    Examples:
-        >>> errors, history = train_perceptron(TARGETS["OR"], epochs=4)
-        >>> errors, history[-1]   # a clean fourth epoch: OR learned
-        ([1, 2, 1, 0], (1.0, 1.0, 0.0))
-        >>> min(train_perceptron(TARGETS["XOR"], epochs=100)[0])   # XOR: never a clean epoch
-        2
     """
     w1 = w2 = b0 = 0.0
     errors, history = [], []
@@ -434,12 +452,6 @@ def xor_network(x1, x2):
 
     Returns:
         ``(h1, h2, y)``: the two hidden outputs and the network's output.
-
-    Examples:
-        >>> xor_network(1, 1)   # OR and AND both fire, and AND vetoes the output
-        (1, 1, 0)
-        >>> [xor_network(x1, x2)[2] for x1, x2 in INPUTS]
-        [0, 1, 1, 0]
     """
     h1 = perceptron(x1, x2, *OR_WEIGHTS)    # hidden neuron 1: OR
     h2 = perceptron(x1, x2, *AND_WEIGHTS)   # hidden neuron 2: AND
@@ -518,9 +530,9 @@ for missing in sorted(all_tables - tables):
 def nand(x1, x2):
     """A NAND gate: one perceptron with ``NAND_WEIGHTS``.
 
-    Examples:
-        >>> [nand(x1, x2) for x1, x2 in INPUTS]
-        [1, 1, 1, 0]
+    Args:
+        x1: The first input, 0 or 1.
+        x2: The second input, 0 or 1.
     """
     return perceptron(x1, x2, *NAND_WEIGHTS)
 
@@ -528,9 +540,9 @@ def nand(x1, x2):
 def xor_from_nands(x1, x2):
     """XOR built from four NAND perceptrons in three layers.
 
-    Examples:
-        >>> [xor_from_nands(x1, x2) for x1, x2 in INPUTS]
-        [0, 1, 1, 0]
+    Args:
+        x1: The first input, 0 or 1.
+        x2: The second input, 0 or 1.
     """
     m = nand(x1, x2)                        # layer 1
     return nand(nand(x1, m), nand(x2, m))   # layers 2 and 3

@@ -1,13 +1,21 @@
 """The MLP chapter: collapse of linear stacks, activations and their slopes, the forward pass,
-parameter counts, softmax, XOR training and universal approximation, checked independently."""
+parameter counts, softmax, XOR training, universal approximation and initialisation, checked independently."""
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
 CHAPTER = "mlp"
+PAGE = (Path(__file__).resolve().parents[1] / "docs" / "mlp.md").read_text(encoding="utf-8")
+
+
+def alt_text(cell):
+    """The alt text the page gives ``cell``'s figure."""
+    return re.search(r"\{\{ cell " + cell + r' [^}]*alt="([^"]*)"', PAGE).group(1)
 
 
 def sigmoid(z):
@@ -26,6 +34,22 @@ def test_layers_compute_relu_of_affine_maps(chapter):
     with torch.no_grad():
         assert torch.allclose(net(x), by_hand, atol=1e-6)
     assert "input (5, 3) -> hidden (5, 4) -> output (5, 2)" in chapter.output("layers")
+
+
+def test_mlp_diagram_has_one_edge_per_weight(chapter):
+    net = chapter["net"]
+    assert chapter["layer_sizes"] == [3, 4, 2]
+    columns = chapter["columns"]
+    assert [len(c) for c in columns] == chapter["layer_sizes"]
+    edges = sum(len(a) * len(b) for a, b in zip(columns[:-1], columns[1:]))
+    assert edges == net[0].weight.numel() + net[2].weight.numel() == 20
+
+
+def test_feature_pipeline_learns_every_stage_after_the_input(chapter):
+    (old_label, old), (new_label, new) = chapter["rows"]
+    assert [s[0] for s in chapter["stages"]] == ["raw input", "low-level features", "high-level features", "classifier"]
+    assert old == ["given", "designed by hand", "designed by hand", "learned"]
+    assert new == ["given", "learned", "learned", "learned"]
 
 
 def test_two_linear_layers_are_one(chapter):
@@ -57,6 +81,16 @@ def test_deep_linear_stack_is_an_affine_line_and_relu_bends_it(chapter):
     assert slopes.min() < 0 < slopes.max()  # "even changes sign"
 
 
+def test_collapse_plot_shares_its_y_scale_and_says_it(chapter):
+    ys = torch.cat([chapter["ys_linear"], chapter["ys_relu"]])
+    assert chapter["collapse_span"] == pytest.approx((ys.max() - ys.min()).item())
+    assert chapter["collapse_span"] < 0.1  # "spans only about 0.06": small wiggles, said so
+    assert "about 0.06" in alt_text("collapse_plot") and round(chapter["collapse_span"], 2) == 0.06
+    left, right = chapter["ax_linear"], chapter["ax_relu"]
+    assert left.get_ylim() == right.get_ylim()  # one shared y axis
+    assert f"{chapter['collapse_span']:.3f}" in left.get_ylabel()
+
+
 # ----------------------------------------------------------------- activations
 
 
@@ -80,6 +114,49 @@ def test_activation_table_matches_formulas(chapter):
             assert values[name][i].item() == pytest.approx(ref(zi), abs=1e-6), (name, zi)
     row = " -1.0 " + "".join(f"{REFERENCE[n](-1.0):9.4f}" for n in REFERENCE)
     assert row in chapter.output("activations")
+
+
+def test_activation_table_includes_the_familiar_inputs(chapter):
+    z = chapter["z"].tolist()
+    for familiar in ([-5.0, -2.0, 0.0, 2.0, 5.0], [-3.0, -1.0, 0.0, 1.0, 3.0, 5.0], [-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0]):
+        assert set(familiar) <= set(z)
+    assert z == sorted(z)
+    sig = dict(zip(z, chapter["values"]["sigmoid"].tolist()))
+    assert [round(sig[v], 4) for v in (-5.0, -2.0, 0.0, 2.0, 5.0)] == [0.0067, 0.1192, 0.5, 0.8808, 0.9933]
+    assert chapter["gelu_at"][-1.0] == pytest.approx(gelu(-1.0), abs=1e-6)
+    assert f"{gelu(-5.0):.4f}" == "-0.0000"  # the prose says it prints as -0.0000
+
+
+def gelu_slope(z):
+    """GELU'(z) = Phi(z) + z phi(z), by hand."""
+    return 0.5 * (1 + math.erf(z / math.sqrt(2))) + z * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+
+
+def test_gelu_slope_is_zero_once_on_the_negative_side_and_peaks_above_one(chapter):
+    # bisection on the closed form: GELU' is negative at -2 and positive at 0
+    lo, hi = -2.0, 0.0
+    assert gelu_slope(lo) < 0 < gelu_slope(hi)
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if gelu_slope(mid) < 0 else (lo, mid)
+    root = (lo + hi) / 2
+    assert root == pytest.approx(-0.7518, abs=1e-4)
+    assert chapter["gelu_flat_at"] == pytest.approx(root, abs=2e-4)
+    assert chapter["gelu_min"] == pytest.approx(gelu(root), abs=1e-6)
+    # negative everywhere left of the root (so "never zero for negative inputs" was false, and it is zero only once)
+    assert all(gelu_slope(root - d) < 0 for d in (0.01, 0.5, 1, 3, 6))
+    assert all(gelu_slope(root + d) > 0 for d in (0.01, 0.3, 0.7))
+    # GELU'' = phi(z) (2 - z^2): the slope peaks at sqrt 2
+    peak = gelu_slope(math.sqrt(2))
+    assert peak == pytest.approx(1.1289, abs=1e-4) and peak > gelu_slope(math.sqrt(2) + 1e-3)
+    assert chapter["gelu_peak_at"] == pytest.approx(math.sqrt(2), abs=2e-4)
+    assert chapter["gelu_peak_slope"] == pytest.approx(peak, abs=1e-6)
+    assert chapter["gelu_slope_far"] == pytest.approx(gelu_slope(-3.0), abs=1e-6)
+    # the alt text and the prose say the same as the run
+    alt = alt_text("activation_plot")
+    assert f"crosses zero near z = {chapter['gelu_flat_at']:.2f}" in alt
+    assert f"peak of about {chapter['gelu_peak_slope']:.2f}" in alt and f"near z = {chapter['gelu_peak_at']:.2f}" in alt
+    assert "never have a slope of exactly zero" not in PAGE
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "GELU"])
@@ -150,7 +227,7 @@ def count_by_formula(sizes):
 
 
 class HousePriceModelV2(nn.Module):
-    """Seed 002 section 5's model, rebuilt here as a class (independently of the chapter's mlp())."""
+    """A 2 → 8 → 1 house-price model written as a class, independently of the chapter's mlp()."""
 
     def __init__(self):
         super().__init__()
@@ -214,6 +291,29 @@ def test_untrained_network_is_near_uniform(chapter):
 
 
 # ----------------------------------------------------------------- XOR
+
+
+def test_bce_by_hand_is_binary_cross_entropy(chapter):
+    bce = chapter["bce"]
+    logits = torch.tensor([-30.0, -2.0, -0.3, 0.0, 0.7, 4.0, 30.0])
+    for y in (torch.zeros(7), torch.ones(7)):
+        expected = nn.functional.binary_cross_entropy_with_logits(logits, y, reduction="none")
+        assert torch.allclose(bce(logits, y), expected, atol=1e-6)
+        p = torch.sigmoid(logits.double())
+        naive = -(y * torch.log(p) + (1 - y) * torch.log1p(-p))  # the formula on the page, in float64
+        assert torch.allclose(bce(logits, y).double()[1:-1], naive[1:-1], atol=1e-6)
+    assert torch.isfinite(bce(logits, torch.zeros(7))).all()  # no log(0), even at z = 30
+    assert bce(torch.zeros(4, 1), chapter["y_xor"]).mean().item() == pytest.approx(math.log(2))
+
+
+def test_xor_hidden_plot_shades_both_sides_of_the_output_line(chapter):
+    """The two shaded sides are exactly where the output neuron's score is positive and negative."""
+    w, b = chapter["w_out"], chapter["b_out"]
+    score = chapter["out_score"]
+    assert torch.allclose(score, w[0] * chapter["hg1"] + w[1] * chapter["hg2"] + b)
+    assert (score > 0).any() and (score < 0).any()
+    H = chapter["H"]
+    assert ((H @ w + b > 0) == (chapter["y_xor"].flatten() == 1)).all()  # red points on the red side
 
 
 def test_xor_training_solves_xor(chapter):
@@ -343,8 +443,95 @@ def test_exercise_count(chapter):
 
 def test_exercise_linear_xor(chapter):
     runs = chapter["linear_runs"]
-    assert chapter["linear_solved"] == 0 and chapter["linear_best"] < 3  # "these runs do not even get" a line's 3
+    assert chapter["linear_solved"] == 0 and chapter["linear_best"] <= 3  # a line gets at most 3
     # a linear score cannot beat ln 2 on XOR: the loss is convex and symmetric, minimised at w = 0
     assert (runs["loss"] >= math.log(2) - 1e-4).all()
     assert (runs["loss"] <= math.log(2) + 1e-4).all()  # "the loss settles at ln 2"
     assert chapter["linear_best"] == int(runs["correct"].max())
+
+
+# ----------------------------------------------------------------- initialisation
+
+
+def test_equal_starting_weights_stay_equal(chapter):
+    nets = chapter["symmetric"]
+    zero = nets[0.0]
+    # from zeros nothing moves at all, and the loss is ln 2
+    assert all((p == 0).all() for p in zero.parameters())
+    assert chapter["symmetric_loss"][0.0] == pytest.approx(math.log(2), abs=1e-6)
+    # from 0.5 the units moved, but every hidden unit has exactly the weights of the first
+    W, v = nets[0.5][0].weight.detach(), nets[0.5][2].weight.detach()[0]
+    assert (W != 0.5).all()
+    assert (W == W[0]).all() and (nets[0.5][0].bias == nets[0.5][0].bias[0]).all() and (v == v[0]).all()
+    assert chapter["symmetric_right"][0.5] <= 3  # one unit drawn four times: one line
+    assert chapter.output("init_symmetry").count("largest difference between two hidden units: 0.0e+00") == 2
+
+
+def test_symmetry_holds_for_any_equal_start_independently():
+    """Our own network, another value and width: equal units get equal gradients, step after step."""
+    X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    y = torch.tensor([[0.0], [1.0], [1.0], [0.0]], dtype=torch.float64)
+    model = nn.Sequential(nn.Linear(2, 6), nn.Tanh(), nn.Linear(6, 1)).double()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(-0.3)
+    for _ in range(40):
+        loss = nn.functional.binary_cross_entropy_with_logits(model(X), y)
+        model.zero_grad()
+        loss.backward()
+        g = model[0].weight.grad
+        assert torch.allclose(g, g[0].expand_as(g))  # every unit's gradient is the first unit's
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= 0.5 * p.grad
+    W = model[0].weight.detach()
+    assert torch.allclose(W, W[0].expand_as(W)) and not torch.allclose(W, torch.full_like(W, -0.3))
+
+
+def test_scale_table_follows_the_variance_formula(chapter):
+    spreads = chapter["spreads"]
+    relu = lambda name: spreads[name, "ReLU"]  # noqa: E731
+    tanh = lambda name: spreads[name, "tanh"]  # noqa: E731
+    # ReLU halves the mean square: with std s and fan-in n, the spread grows by sqrt(n/2) * s per layer
+    for name, s in [("std 1", 1.0), ("std 0.01", 0.01), ("1/sqrt(fan-in)", 1 / 16), ("nn.Linear default", 1 / math.sqrt(3 * 256))]:
+        per_layer = (relu(name)[9] / relu(name)[4]) ** (1 / 5)
+        assert per_layer == pytest.approx(math.sqrt(256 / 2) * s, rel=0.1), name
+    assert relu("std 1")[9] > 1e9 and relu("std 0.01")[9] < 1e-9
+    assert 0.4 < relu("He")[9] < 1.5 and 0.4 < relu("He")[0] < 1.5
+    assert tanh("std 1")[9] > 0.95  # saturated at +-1
+    assert tanh("std 0.01")[9] < 1e-6
+    assert 0.1 < tanh("1/sqrt(fan-in)")[9] < tanh("He")[9] < 1
+    # the prose: "about ten times per layer" for std 0.01 with ReLU (sqrt(128) * 0.01 = 0.113)
+    assert 8 < relu("std 0.01")[0] / relu("std 0.01")[1] < 12
+
+
+def test_nn_linear_default_bound(chapter):
+    for fan_in, fan_out in [(3, 5), (50, 20), (256, 64), (1000, 30)]:
+        layer = nn.Linear(fan_in, fan_out)
+        bound = 1 / math.sqrt(fan_in)
+        w, b = layer.weight.detach(), layer.bias.detach()
+        assert w.abs().max() <= bound and b.abs().max() <= bound
+        if w.numel() >= 1000:  # uniform on [-bound, bound]: reaches the edges, and has std bound / sqrt 3
+            assert w.abs().max() > 0.99 * bound
+            assert w.std().item() == pytest.approx(bound / math.sqrt(3), rel=0.05)
+    assert chapter["bound"] == 1 / 16
+    assert chapter["default_std"] == pytest.approx(1 / math.sqrt(3 * 256), rel=0.03)
+    assert chapter["xavier_w"].std().item() == pytest.approx(math.sqrt(2 / (256 + 64)), rel=0.03)
+    assert chapter["he_w"].std().item() == pytest.approx(math.sqrt(2 / 256), rel=0.03)
+
+
+def test_bad_scale_stalls_training(chapter):
+    loss, grad = chapter["stall_loss"], chapter["stall_grad"]
+    y = chapter["y_fit"]
+    assert chapter["mean_guess_loss"] == pytest.approx(y.var(unbiased=False).item(), rel=1e-5)
+    stuck = loss["std 0.01"]
+    assert max(stuck) - min(stuck) < 1e-3 and stuck[-1] == pytest.approx(chapter["mean_guess_loss"], abs=1e-3)
+    assert grad["std 0.01"] < 1e-5 * grad["nn.Linear default"]
+    for name in ("nn.Linear default", "1/sqrt(fan-in)"):
+        assert loss[name][-1] < 0.2 * chapter["mean_guess_loss"]  # at least five times better than the average
+    assert loss["1/sqrt(fan-in)"][100] < loss["nn.Linear default"][100]  # "gets going sooner"
+    # the 0.01 net really is std 0.01 at the start, and its first-layer gradient is tiny, recomputed here
+    model = chapter["deep_relu_net"](chapter["schemes"]["std 0.01"])
+    assert model[0].weight.std().item() == pytest.approx(0.01, rel=0.3)
+    ((model(chapter["x_fit"]) - y) ** 2).mean().backward()
+    assert model[0].weight.grad.norm().item() == pytest.approx(grad["std 0.01"], rel=1e-3)

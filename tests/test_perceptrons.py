@@ -276,6 +276,67 @@ def test_xor_from_nands(chapter):
 
 def test_every_figure_cell_draws_one_figure(chapter):
     figures = {r.name: len(r.figures) for r in chapter.results}
-    for name in ["gate_boundaries", "xor_lines", "errors_plot", "hidden_space"]:
+    for name in ["neuron_diagram", "gate_boundaries", "xor_lines", "errors_plot", "hidden_space"]:
         assert figures[name] == 1
-    assert sum(figures.values()) == 4
+    assert sum(figures.values()) == 5
+
+
+# ----------------------------------------------------------------- figures and helpers
+
+
+def test_neuron_diagram_pairs_each_biological_part_with_its_artificial_one(chapter):
+    """The diagram gives one colour per role and names every part the prose pairs up."""
+    role = chapter["ROLE"]
+    assert set(role) == {"input", "weight", "body", "output"} and len(set(role.values())) == 4
+    bio_text = " ".join(t.get_text() for t in chapter["bio"].texts)
+    art_text = " ".join(t.get_text() for t in chapter["art"].texts)
+    for part in ["dendrites", "synapses", "cell body", "axon"]:
+        assert part in bio_text
+    for part in ["inputs", "weights", "weighted sum", "activation", "output"]:
+        assert part in art_text
+    # each label is drawn in its role's colour, the same on both sides
+    from matplotlib.colors import to_hex
+    colour_of = lambda ax, word: {to_hex(t.get_color()) for t in ax.texts if t.get_text().startswith(word)}  # noqa: E731
+    for bio_word, art_word, r in [("dendrites", "inputs", "input"), ("synapses", "weights", "weight"),
+                                  ("cell body", "weighted sum", "body"), ("axon", "output", "output")]:
+        assert colour_of(chapter["bio"], bio_word) == colour_of(chapter["art"], art_word) == {to_hex(role[r])}
+
+
+def test_hollow_points_are_unfilled_not_white(chapter):
+    """Hollow points have no fill at all (so dark mode shows no white discs), filled ones are orange."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    fig = plt.figure()
+    ax = fig.add_subplot()
+    chapter["draw_points"](ax, CORNERS, [0, 0, 0, 1])
+    fills = [c.get_facecolor() for c in ax.collections]
+    assert all(len(f) == 0 or f[0][3] == 0 for f in fills[:3])  # transparent inside
+    assert tuple(fills[3][0]) == to_rgba("tab:orange")
+    plt.close(fig)
+
+
+def test_fill_positive_side_draws_the_boundary_line(chapter):
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure()
+    ax = fig.add_subplot()
+    chapter["fill_positive_side"](ax, *chapter["AND_WEIGHTS"])  # x1 + x2 = 1.5
+    xs, ys = (torch.as_tensor(v).tolist() for v in ax.lines[0].get_data())
+    assert xs == [-0.5, 1.5] and ys == [2.0, 0.0]
+    plt.close(fig)
+
+
+def test_helpers_on_small_cases(chapter):
+    """What the helpers' docstrings used to show as examples, now checked here."""
+    step, neuron, identity = chapter["step"], chapter["neuron"], chapter["identity"]
+    assert (step(0.5), step(0), step(-2)) == (1, 0, 0)
+    x, w = torch.tensor([[2.0, 1.0], [0.0, 3.0]]), torch.tensor([1.5, -1.0])
+    assert neuron(x, w, 0.5, identity).tolist() == [2.5, -2.5]
+    assert neuron(x, w, 0.5, step).tolist() == [1.0, 0.0]
+    gates = chapter["gates_computed"]
+    assert gates(1.0, 1.0, -1.5) == ["AND"] and gates(1.0, 1.0, -1.0) == ["AND"]
+    assert gates(1.0, 1.0, -0.5) == ["OR"] and gates(0.0, 0.0, 1.0) == []
+    errors, history = chapter["train_perceptron"](chapter["TARGETS"]["OR"], epochs=4)
+    assert errors == [1, 2, 1, 0] and history[-1] == (1.0, 1.0, 0.0)
+    assert min(chapter["train_perceptron"](chapter["TARGETS"]["XOR"], epochs=100)[0]) == 2

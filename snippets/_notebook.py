@@ -1,0 +1,170 @@
+"""The chapter as a notebook: its prose as Markdown cells between its code cells, built with nbformat.
+
+What changes on the way from page to notebook, and why:
+
+* Quoted values (``{{ loss:.3f }}``) are filled in from the build's run, as on the page.
+* Admonitions (``!!! note``) become quotes: Jupyter has no admonitions.
+* A collapsible block that holds code (an exercise's ``??? success "Solution"``) moves to a
+  "Solutions" section at the end, so the exercise reads as a prompt.
+* A cell that fails on purpose catches its error and prints it, with a comment saying so:
+  "Run all" carries on in every tool, even those that ignore the ``raises-exception`` tag.
+* Links to other chapters point at the published site (``site_url``); without one they
+  become plain text. Interactive widgets, which need the site's scripts, become a link.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+import nbformat
+from nbformat import v4
+
+from snippets._engine import CELL_DIRECTIVE, rewrite
+
+SENTINEL = "\x00cell:{}\x00"
+SENTINEL_LINE = re.compile(r"^\s*\x00cell:([\w-]+)\x00\s*$")
+BLOCK_START = re.compile(r'^(!!!|\?\?\?\+?)\s+([\w-]+)(?:\s+"([^"]*)")?\s*$')
+ATTR_LIST = re.compile(r"\s*\{\s*[.#:][^{}]*\}\s*$")
+CHAPTER_LINK = re.compile(r"\[([^\]]+)\]\(([a-z_]+)\.md(#[^)\s]*)?\)")
+
+
+def chapter_notebook(markdown: str, page, results, site_url: str | None = None, intro: str = "") -> str:
+    """The page ``markdown`` (without front matter) as a validated notebook, with the build's outputs."""
+    text = fill_in(markdown, page, results)
+    main, solutions = admonitions_to_markdown(text.splitlines(), site_url)
+    by_name = {r.name: r for r in results}
+    cells = {c.name: c for c in page.cells}
+    notebook_cells = []
+    for kind, content in segments(main):
+        if kind == "md" and not notebook_cells and content.startswith("# "):  # the title, then a word on this notebook
+            title, _, content = content.partition("\n")
+            notebook_cells += [markdown_cell(title)] + ([markdown_cell(intro)] if intro else [])
+            if not content.strip():
+                continue
+        notebook_cells.append(markdown_cell(content.strip()) if kind == "md" else code_cell(cells[content], by_name.get(content)))
+    if solutions:
+        notebook_cells.append(markdown_cell("## Solutions\n\nThe solutions to this chapter's exercises, "
+                                            "with the outputs they gave when the book was built."))
+        for title, lines in solutions:
+            notebook_cells.append(markdown_cell(f"### {title}"))
+            notebook_cells += [markdown_cell(c) if k == "md" else code_cell(cells[c], by_name.get(c))
+                               for k, c in segments(lines)]
+    for number, cell in enumerate(notebook_cells):
+        if cell.cell_type == "markdown":
+            cell.id = f"md-{number}"
+    notebook = v4.new_notebook(cells=notebook_cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def fill_in(markdown: str, page, results) -> str:
+    """Put each cell's sentinel line and each quoted value in place, in page order (as the page render does)."""
+    quotes = {r.name: iter(r.values) for r in results}
+    current = None
+
+    def replace(number: int, directive: str) -> str:
+        nonlocal current
+        if m := CELL_DIRECTIVE.match(directive):
+            current = m.group(1)
+            return SENTINEL.format(current)
+        return next(quotes.get(current, iter(())), "…")
+
+    return rewrite(markdown, replace)
+
+
+def admonitions_to_markdown(lines: list[str], site_url: str | None) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Turn admonitions into quotes, and lift collapsible blocks with code out as solutions."""
+    out, solutions, prompt, i = [], [], "", 0
+    while i < len(lines):
+        line = lines[i]
+        if bold := re.match(r"^\*\*(.+?)\*\*", line):
+            prompt = bold.group(1).rstrip(".")
+        m = BLOCK_START.match(line)
+        if not m:
+            out.append(widget_or_line(line, site_url))
+            i += 1
+            continue
+        body, i = [], i + 1
+        while i < len(lines) and (not lines[i].strip() or lines[i].startswith("    ")):
+            body.append(lines[i][4:])
+            i += 1
+        while body and not body[-1].strip():
+            body.pop()
+        title = m.group(3) if m.group(3) is not None else m.group(2).capitalize()
+        has_code = any(SENTINEL_LINE.match(b) for b in body)
+        if m.group(1).startswith("???") and has_code:
+            solutions.append((f"{title}: {prompt}" if prompt else title, [links(b, site_url) for b in body]))
+            out += ["*The solution is at the end of this notebook.*", ""]
+            continue
+        out += quoted(title, [links(b, site_url) for b in body])
+    return out, solutions
+
+
+def quoted(title: str, body: list[str]) -> list[str]:
+    """A quote block with a bold title; code inside stays a code cell between two quotes."""
+    out = [f"> **{title}**" if title else ">", ">"]
+    for line in body:
+        if SENTINEL_LINE.match(line):
+            out += ["", line, ""]
+        else:
+            out.append(f"> {line}".rstrip())
+    return out + [""]
+
+
+def widget_or_line(line: str, site_url: str | None) -> str:
+    if line.lstrip().startswith("<script"):
+        return ""
+    if line.lstrip().startswith('<div class="widget"'):
+        where = f"[the chapter on the web]({site_url})" if site_url else "the chapter's web page"
+        return f"*An interactive widget stands here on {where}.*"
+    if line.strip() in ("</div>",) or re.match(r'^\s+data-[\w-]+="', line):
+        return ""
+    return links(line, site_url)
+
+
+def links(line: str, site_url: str | None) -> str:
+    """Chapter links to the published site; attribute lists (``{ .class }``) dropped."""
+    line = ATTR_LIST.sub("", line) if "{{" not in line else line
+
+    def absolute(m):
+        text, name, anchor = m.group(1), m.group(2), m.group(3) or ""
+        return f"[{text}]({site_url.rstrip('/')}/{name}/{anchor})" if site_url else text
+
+    return CHAPTER_LINK.sub(absolute, line)
+
+
+def segments(lines: list[str]):
+    """``("md", text)`` and ``("code", cell name)`` in order; empty Markdown is skipped."""
+    chunk = []
+    for line in lines:
+        if m := SENTINEL_LINE.match(line):
+            if text := "\n".join(chunk).strip():
+                yield "md", text
+            chunk = []
+            yield "code", m.group(1)
+        else:
+            chunk.append(line)
+    if text := "\n".join(chunk).strip():
+        yield "md", text
+
+
+def markdown_cell(text: str):
+    return v4.new_markdown_cell(re.sub(r"\n{3,}", "\n\n", text))
+
+
+def code_cell(cell, result):
+    source = cell.code
+    if cell.raises:  # caught and printed, so "Run all" carries on where the raises-exception tag is ignored
+        source = (f"# This cell fails on purpose: the {cell.raises} is caught and printed, so the notebook runs on.\n"
+                  f"try:\n{textwrap.indent(cell.code, '    ')}\n"
+                  f"except {cell.raises} as error:\n    print(f\"{{type(error).__name__}}: {{error}}\")")
+    outputs = []
+    if result and result.output:
+        outputs.append(v4.new_output("stream", name="stdout", text=result.output))
+    for svg in result.figures if result else []:
+        outputs.append(v4.new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<Figure>"}))
+    tags = ["varies"] if cell.varies else []
+    return v4.new_code_cell(source, outputs=outputs, id=cell.name, metadata={"tags": tags} if tags else {})
