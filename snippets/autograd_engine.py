@@ -211,7 +211,8 @@ def arrow(ax, start, end):
 
     Args:
         ax: the matplotlib axes.
-        start, end: ``(x, y)`` points.
+        start: the ``(x, y)`` point the arrow leaves from.
+        end: the ``(x, y)`` point it points at.
     """
     ax.annotate("", xy=end, xytext=start,
                 arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1, shrinkA=0, shrinkB=0))

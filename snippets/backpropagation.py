@@ -80,7 +80,7 @@ sample = [(k, int(torch.randint(0, params[k].numel(), ()))) for k in picks]
 base = forward_only()
 estimates, per_parameter = [], []
 for k, i in sample:
-    flat = params[k].view(-1)
+    flat = params[k].view(-1)               # the same numbers as one flat row: flat[i] edits the parameter
     start = time.perf_counter()
     with torch.no_grad():
         old = flat[i].item()
@@ -222,8 +222,11 @@ def neuron_loss_at(w1_, w2_, bias_, x1_=x1, x2_=x2):
     """The neuron's loss, (relu(w1·x1 + w2·x2 + bias) - target)², as a float.
 
     Args:
-        w1_, w2_, bias_: the neuron's weights and bias.
-        x1_, x2_: its inputs; the example above unless given.
+        w1_: the first weight.
+        w2_: the second weight.
+        bias_: the bias.
+        x1_: the first input (the example above unless given).
+        x2_: the second input (likewise).
     """
     return (max(w1_ * x1_ + w2_ * x2_ + bias_, 0.0) - target) ** 2
 
@@ -340,7 +343,8 @@ def arrow(ax, start, end):
 
     Args:
         ax: the matplotlib axes.
-        start, end: ``(x, y)`` points.
+        start: the ``(x, y)`` point the arrow leaves from.
+        end: the ``(x, y)`` point it points at.
     """
     ax.annotate("", xy=end, xytext=start,
                 arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1, shrinkA=0, shrinkB=0))
@@ -436,7 +440,10 @@ def two_layer_loss(W1_, b1_, W2_, b2_):
     """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above, as a float.
 
     Args:
-        W1_, b1_, W2_, b2_: the weights and biases of the two layers.
+        W1_: the first layer's weights.
+        b1_: the first layer's biases.
+        W2_: the second layer's weights.
+        b2_: the second layer's biases.
     """
     return ((torch.relu(X @ W1_ + b1_) @ W2_ + b2_ - Y) ** 2).mean().item()
 

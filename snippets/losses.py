@@ -50,7 +50,7 @@ abs_ratio, square_ratio = large / small, large ** 2 / small ** 2
 print(f"an error of {large:g} is {abs_ratio:g} times an error of {small:g}; its square is {square_ratio:g} times")
 
 # %% mse_gradient
-p = predictions.clone().requires_grad_(True)
+p = predictions.clone().requires_grad_(True)   # a copy of the predictions that records gradients
 loss = nn.MSELoss()(p, targets)
 loss.backward()
 
@@ -95,7 +95,7 @@ def best_constant(values, loss_name):
     """
     gaps = values - candidates[:, None]                      # (guesses, houses)
     losses = (gaps ** 2).mean(dim=1) if loss_name == "mse" else gaps.abs().mean(dim=1)
-    return candidates[losses.argmin()].item()
+    return candidates[losses.argmin()].item()             # argmin: the position of the smallest loss
 
 
 mansion_prices = [1500.0, 2900.0]
