@@ -218,31 +218,29 @@ worst = max(abs(every[name].grad.item() - grads[name]) for name in values)
 print(f"largest difference between the hand-made table and autograd: {worst}")
 
 # %% credit_assignment
-def neuron_loss_at(w1_, w2_, bias_, x1_=x1, x2_=x2):
-    """The neuron's loss, (relu(w1·x1 + w2·x2 + bias) - target)², as a float.
+def neuron_loss_at(w1_, w2_, bias_):
+    """The neuron's loss on the example above, (relu(w1·x1 + w2·x2 + bias) - target)².
 
     Args:
         w1_: the first weight.
         w2_: the second weight.
         bias_: the bias.
-        x1_: the first input (the example above unless given).
-        x2_: the second input (likewise).
     """
-    return (max(w1_ * x1_ + w2_ * x2_ + bias_, 0.0) - target) ** 2
+    return (max(w1_ * x1 + w2_ * x2 + bias_, 0.0) - target) ** 2
 
 
-signal = grads["z"]                           # dloss/dz: the blame that reaches the neuron's sum
-inputs_of = {"w1": x1, "w2": x2, "bias": 1.0}  # the bias acts like a weight on an input of 1
+signal = grads["z"]                            # dloss/dz: the blame that reaches the neuron's sum
+inputs_of = {"w1": x1, "w2": x2, "bias": 1.0}   # the bias acts like a weight on an input of 1
 nudge = 0.01
 loss_change = {}
-print(f"dloss/dz = {signal:g}, shared by every parameter of the neuron")
-print(f"{'parameter':9} {'input':>5} {'gradient':>8} {'= dloss/dz × input':>18}   loss change when it alone grows by {nudge}")
+print(f"dloss/dz = {signal:g}, shared by every parameter of the neuron\n")
+print("parameter  input  gradient = dloss/dz × input  gradient × 0.01  measured change")
 for name, value in [("w1", w1), ("w2", w2), ("bias", bias)]:
     moved = {"w1": w1, "w2": w2, "bias": bias}
     moved[name] = value + nudge
     loss_change[name] = neuron_loss_at(moved["w1"], moved["w2"], moved["bias"]) - loss
-    print(f"{name:9} {inputs_of[name]:5g} {grads[name]:8g} {signal:11g} × {inputs_of[name]:<4g}"
-          f"   {loss_change[name]:+.4f} (gradient × {nudge}: {grads[name] * nudge:+.4f})")
+    print(f"{name:9}  {inputs_of[name]:5g}  {grads[name]:8g} = {signal:g} × {inputs_of[name]:<11g}"
+          f"  {grads[name] * nudge:+15.4f}  {loss_change[name]:+15.4f}")   # measured: this one alone grew by 0.01
 
 # A second example, in which the input x2 is 0: w2 took no part in the output.
 x_zero = torch.tensor([2.0, 0.0])
@@ -332,8 +330,8 @@ def draw_graph(tensors, edges, title):
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title, fontsize=10)
-    key = "     ".join(f"{symbol}  {name}" for symbol, name in reversed(used.items()))   # inputs first
-    ax.text((left + right) / 2, bottom - 0.15, f"Each operation and its grad_fn:     {key}\n"
+    key = " · ".join(f"{symbol}: {name}" for symbol, name in reversed(used.items()))   # inputs first
+    ax.text((left + right) / 2, bottom - 0.15, f"Each operation and its grad_fn:  {key}\n"
             "A box with no circle is a leaf; its gradient lands in .grad through an AccumulateGrad node.",
             ha="center", va="top", fontsize=8, color="0.35", linespacing=1.6)
 

@@ -130,7 +130,7 @@ def test_credit_assignment(chapter):
     z0 = w1 * 2.0 + bias
     assert chapter["w_pair"].grad.tolist() == [2 * (z0 - t) * 2.0, 0.0]
     out = chapter.output("credit_assignment")
-    assert "w1            2        8           4 × 2" in out
+    assert "w1             2         8 = 4 × 2                    +0.0800          +0.0804" in out
     assert "inputs [2.0, 0.0]: dloss/dw1 = 2, dloss/dw2 = 0" in out
 
 
