@@ -334,18 +334,21 @@ def hinge_loss(scores, labels):
 
 hinge_scores = torch.tensor([3.0, 1.0, 0.4, -0.5, -2.0, 1.5], requires_grad=True)
 hinge_labels = torch.tensor([1.0, 1.0, 1.0, 1.0, -1.0, -1.0])
-margins = (hinge_labels * hinge_scores).detach()          # positive: on the right side
-hinge_each = torch.relu(1 - margins)                      # one loss per example
-# BCE on the same raw scores, with the labels -1/+1 turned into 0/1
-bce_each = nn.BCEWithLogitsLoss(reduction="none")(hinge_scores.detach(), (hinge_labels + 1) / 2)
 
 mean_hinge = hinge_loss(hinge_scores, hinge_labels)
-mean_hinge.backward()                                     # dloss/dscore for every example
-hinge_grads = hinge_scores.grad * len(hinge_scores)       # undo the mean: one example's own gradient
+mean_hinge.backward()
+hinge_grads = hinge_scores.grad * 6            # undo the mean: each example's own gradient
 
-print("score  label  margin y·s  hinge loss  its gradient  BCE on logits")
-for s_, y_, m_, h_, g_, b_ in zip(hinge_scores.detach(), hinge_labels, margins, hinge_each, hinge_grads, bce_each):
-    print(f"{s_:5.1f}  {y_:5.0f}  {m_:10.1f}  {h_:10.1f}  {g_ + 0.0:12.0f}  {b_:13.4f}")   # + 0.0: no "-0"
+with torch.no_grad():
+    margins = hinge_labels * hinge_scores      # positive: on the right side
+    hinge_each = torch.relu(1 - margins)       # one loss per example
+    # BCE on the same raw scores, with the labels -1/+1 turned into 0/1
+    bce_each = nn.BCEWithLogitsLoss(reduction="none")(hinge_scores, (hinge_labels + 1) / 2)
+
+print("score  label  margin  hinge loss  gradient  BCE on logits")
+for i in range(6):
+    print(f"{hinge_scores[i]:5.1f}  {hinge_labels[i]:5.0f}  {margins[i]:6.1f}  {hinge_each[i]:10.1f}"
+          f"  {hinge_grads[i] + 0.0:8.0f}  {bce_each[i]:13.4f}")   # + 0.0 prints -0 as 0
 print(f"\nmean hinge loss: {mean_hinge:.4f}")
 
 # %% hinge_curve

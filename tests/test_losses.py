@@ -273,7 +273,7 @@ def test_hinge_table_is_max_of_zero_and_one_minus_margin(chapter):
         assert chapter["hinge_each"][i].item() == pytest.approx(hinge, abs=1e-6)
         assert chapter["hinge_grads"][i].item() == pytest.approx(grad, abs=1e-6)
         assert chapter["bce_each"][i].item() == pytest.approx(logistic, abs=1e-6)
-        assert f"{s:5.1f}  {y:5.0f}  {m:10.1f}  {hinge:10.1f}  {grad:12.0f}  {logistic:13.4f}" in out
+        assert f"{s:5.1f}  {y:5.0f}  {m:6.1f}  {hinge:10.1f}  {grad:8.0f}  {logistic:13.4f}" in out
     mean = sum(max(0.0, 1 - y * s) for s, y in zip(scores, labels)) / 6
     assert chapter["mean_hinge"].item() == pytest.approx(mean, abs=1e-6)
     assert f"mean hinge loss: {mean:.4f}" in out
