@@ -274,7 +274,8 @@ for n in (w3, v2, u):
 
 a_first, b_first = a.grad, b.grad
 g.backward()                             # micrograd's expression, a second time
-print(f"micrograd's expression: dg/da went from {a_first:.4f} to {a.grad:.4f}, twice would be {2 * a_first:.4f}")
+print(f"micrograd's expression: dg/da went from {a_first:.4f} to {a.grad:.4f},"
+      f" twice would be {2 * a_first:.4f}")
 
 # %% torch_retain_graph
 # The same chain in PyTorch. retain_graph=True keeps the values the backward pass saved;
