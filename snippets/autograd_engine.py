@@ -158,7 +158,7 @@ for v in neuron_loss._topo():
 
 # %% value_graph_figure
 def draw_value_graph(root, title):
-    """Draw the graph of Values behind ``root`` left to right: a box for each Value, a circle for each operation.
+    """Draw the Values behind ``root`` left to right: a box per Value, a circle per operation.
 
     Args:
         root: the output Value; the graph is found by walking ``_prev``.
@@ -352,11 +352,11 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers in a row; every layer but the last has a ReLU. ``MLP(2, [8, 1])``: 2 inputs, 8 hidden, 1 output.
+    """Layers in a row; every layer but the last has a ReLU.
 
     Args:
         nin: the number of inputs.
-        nouts: the number of neurons in each layer, in order.
+        nouts: the number of neurons in each layer, in order: [8, 1] is 8 hidden, 1 output.
     """
 
     def __init__(self, nin, nouts):
@@ -374,7 +374,7 @@ class MLP(Module):
 
 # %% xor_data
 def make_xor(n, noise):
-    """``n`` points ``[x1, x2]`` in four clouds around the corners (±1, ±1), labelled like XOR: +1 where the signs agree.
+    """``n`` points in four clouds around the corners (±1, ±1), labelled +1 where the signs agree.
 
     Args:
         n: the number of points, dealt to the four corners in turn.

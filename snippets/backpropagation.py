@@ -240,7 +240,7 @@ for name, value in [("w1", w1), ("w2", w2), ("bias", bias)]:
     moved[name] = value + nudge
     loss_change[name] = neuron_loss_at(moved["w1"], moved["w2"], moved["bias"]) - loss
     print(f"{name:9}  {inputs_of[name]:5g}  {grads[name]:8g} = {signal:g} × {inputs_of[name]:<11g}"
-          f"  {grads[name] * nudge:+15.4f}  {loss_change[name]:+15.4f}")   # measured: this one alone grew by 0.01
+          f"  {grads[name] * nudge:+15.4f}  {loss_change[name]:+15.4f}")
 
 # A second example, in which the input x2 is 0: w2 took no part in the output.
 x_zero = torch.tensor([2.0, 0.0])

@@ -248,7 +248,7 @@ print("the same:", torch.allclose(z.grad, ce_formula, atol=1e-7))
 
 # %% naive_softmax nonfinite=ok
 def naive_softmax(logits):
-    """Softmax straight from the formula, exp(z) / sum(exp(z)), with no protection against overflow.
+    """Softmax straight from the formula, exp(z) / sum(exp(z)), unprotected.
 
     Args:
         logits: a tensor of raw scores, classes along the last dimension.
