@@ -202,7 +202,7 @@ def test_training_learned_xor(chapter):
 
 def test_engine_training_matches_torch(chapter):
     assert len(chapter["torch_losses"]) == len(chapter["losses"]) == chapter["num_steps"] == 20
-    assert chapter["loss_gap"] < 1e-9 and chapter["weight_gap"] < 1e-9
+    assert chapter["loss_gap"] < 1e-12 and chapter["weight_gap"] < 1e-12
     assert chapter["n_model_params"] == 8 * 3 + 9 == len(chapter["model"].parameters())
 
 

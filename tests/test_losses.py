@@ -77,6 +77,9 @@ def test_best_constants_are_mean_and_median(chapter):
         assert chapter["best_constant"](values, "mae") == median
         assert f"{mansion:7.0f}  {mean:16.0f}  {mean:5.0f}  {median:16.0f}  {median:6.0f}" in out
     assert chapter["mse_guess"] == 430 and chapter["mae_guess"] == 260
+    # the prose: the MSE guess is worse than the MAE guess for six of the seven houses
+    prices = chapter["prices"].tolist()
+    assert sum(abs(p - 430) > abs(p - 260) for p in prices) == 6
 
 
 def test_best_constant_on_fresh_data(chapter):
