@@ -158,7 +158,7 @@ for v in neuron_loss._topo():
 
 # %% value_graph_figure
 def draw_value_graph(root, title):
-    """Draw the Values behind ``root`` left to right: a box per Value, a circle per operation.
+    """Draw the Values behind ``root`` top to bottom: a box per Value, a circle per operation.
 
     Args:
         root: the output Value; the graph is found by walking ``_prev``.
@@ -169,41 +169,42 @@ def draw_value_graph(root, title):
     for v in reversed(nodes):                # the longest path to the output
         for child in v._prev:
             depth[child] = max(depth.get(child, 0), depth[v] + 1)
-    columns = {}
+    levels = {}
     for v in nodes:
-        columns.setdefault(depth[v], []).append(v)
+        levels.setdefault(depth[v], []).append(v)
     users = {v: [u for u in nodes if v in u._prev] for v in nodes}
-    width, y = max(columns), {}
-    row_gap, col_gap, op_gap, box_w, box_h, radius = 1.3, 3.3, 1.65, 1.9, 0.9, 0.38
-    for d in sorted(columns):                # from the output leftwards: sit each node near the nodes it feeds
-        ordered = sorted(columns[d], key=lambda v: -sum(y[u] for u in users[v]) / max(1, len(users[v])))
-        for row, v in enumerate(ordered):
-            y[v] = row_gap * ((len(ordered) - 1) / 2 - row)
-    x = {v: col_gap * (width - depth[v]) for v in nodes}
+    box_w, box_h, radius, col_gap, level_gap = 1.9, 0.8, 0.36, 2.3, 2.0
+    op_dy = box_h / 2 + 0.15 + radius        # an operation's circle sits just above its box
+    x = {}
+    for d in sorted(levels):                 # from the output upwards: sit each node above the nodes it feeds
+        ordered = sorted(levels[d], key=lambda v: sum(x[u] for u in users[v]) / max(1, len(users[v])))
+        for i, v in enumerate(ordered):
+            x[v] = col_gap * (i - (len(ordered) - 1) / 2)
+    y = {v: level_gap * depth[v] for v in nodes}
 
-    left, right = -box_w / 2 - 0.1, col_gap * width + box_w / 2 + 0.1
-    bottom, top = min(y.values()) - box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
-    fig, ax = plt.subplots(figsize=(10, 10 * (top - bottom) / (right - left)))
+    left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
+    bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
+    fig, ax = plt.subplots(figsize=(5, 5 * (top - bottom) / (right - left)))
     for v in nodes:
         ax.add_patch(FancyBboxPatch((x[v] - box_w / 2, y[v] - box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0,rounding_size=0.15", facecolor="#fff3e0", edgecolor="#e65100"))
-        ax.text(x[v], y[v] + 0.17, f"{v.label or 'const'} = {v.data:g}", ha="center", va="center", fontsize=8.5)
-        ax.text(x[v], y[v] - 0.2, f"grad {v.grad:g}", ha="center", va="center", fontsize=8, color="#e65100")
-        if v._op:                            # made by an operation: a circle just left of the box
-            ox = x[v] - op_gap
-            ax.add_patch(Circle((ox, y[v]), radius, facecolor="#e8eaf6", edgecolor="#3f51b5"))
-            ax.text(ox, y[v], v._op, ha="center", va="center", fontsize=12 if len(v._op) == 1 else 7.5)
-            arrow(ax, (ox + radius, y[v]), (x[v] - box_w / 2, y[v]))
-            for child in v._prev:            # from the middle of each input's right edge to the circle's edge
-                start = (x[child] + box_w / 2, y[child])
-                dx, dy = ox - start[0], y[v] - start[1]
+        ax.text(x[v], y[v] + 0.15, f"{v.label or 'const'} = {v.data:g}", ha="center", va="center", fontsize=8.5)
+        ax.text(x[v], y[v] - 0.18, f"grad {v.grad:g}", ha="center", va="center", fontsize=8, color="#e65100")
+        if v._op:                            # made by an operation: a circle just above the box
+            oy = y[v] + op_dy
+            ax.add_patch(Circle((x[v], oy), radius, facecolor="#e8eaf6", edgecolor="#3f51b5"))
+            ax.text(x[v], oy, v._op, ha="center", va="center", fontsize=12 if len(v._op) == 1 else 7.5)
+            arrow(ax, (x[v], oy - radius), (x[v], y[v] + box_h / 2))
+            for child in v._prev:            # from the middle of each input's bottom edge to the circle's edge
+                start = (x[child], y[child] - box_h / 2)
+                dx, dy = x[v] - start[0], oy - start[1]
                 length = math.hypot(dx, dy)
-                arrow(ax, start, (ox - radius * dx / length, y[v] - radius * dy / length))
+                arrow(ax, start, (x[v] - radius * dx / length, oy - radius * dy / length))
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=9.5)
 
 
 def arrow(ax, start, end):
@@ -218,7 +219,7 @@ def arrow(ax, start, end):
                 arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1, shrinkA=0, shrinkB=0))
 
 
-draw_value_graph(neuron_loss, "The neuron as a graph of Values (walked through _prev), after loss.backward()")
+draw_value_graph(neuron_loss, "The neuron as a graph of Values (walked through _prev),\nafter loss.backward()")
 plt.show()
 
 # %% micrograd_expression

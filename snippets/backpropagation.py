@@ -278,7 +278,7 @@ SYMBOL = {"MulBackward0": "×", "AddBackward0": "+", "SubBackward0": "−", "Rel
 
 
 def draw_graph(tensors, edges, title):
-    """Draw a computation graph left to right: a box for each tensor, a circle for each operation.
+    """Draw a computation graph top to bottom: a box for each tensor, a circle for each operation.
 
     Args:
         tensors: a dict from each autograd node to ``(name, value, gradient)`` of its tensor.
@@ -293,35 +293,36 @@ def draw_graph(tensors, edges, title):
             depth[node] = max((distance(p) + 1 for p in parents[node]), default=0)
         return depth[node]
 
-    columns = {}
+    levels = {}
     for node in tensors:
-        columns.setdefault(distance(node), []).append(node)
-    width, y = max(columns), {}
-    row_gap, col_gap, op_gap, box_w, box_h, radius = 1.3, 3.3, 1.65, 1.9, 0.9, 0.38
-    for d in sorted(columns):  # from the output leftwards: sit each node near the nodes it feeds
-        nodes = sorted(columns[d], key=lambda n: -sum(y[p] for p in parents[n]) / max(1, len(parents[n])))
-        for row, node in enumerate(nodes):
-            y[node] = row_gap * ((len(nodes) - 1) / 2 - row)
-    x = {node: col_gap * (width - depth[node]) for node in tensors}
+        levels.setdefault(distance(node), []).append(node)
+    box_w, box_h, radius, col_gap, level_gap = 1.9, 0.8, 0.36, 2.3, 2.0
+    op_dy = box_h / 2 + 0.15 + radius          # an operation's circle sits just above its box
+    x = {}
+    for d in sorted(levels):  # from the output upwards: sit each node above the nodes it feeds
+        nodes = sorted(levels[d], key=lambda n: sum(x[p] for p in parents[n]) / max(1, len(parents[n])))
+        for i, node in enumerate(nodes):
+            x[node] = col_gap * (i - (len(nodes) - 1) / 2)
+    y = {node: level_gap * depth[node] for node in tensors}
 
-    left, right = -box_w / 2 - 0.1, col_gap * width + box_w / 2 + 0.1
-    bottom, top = min(y.values()) - box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
-    fig, ax = plt.subplots(figsize=(10, 10 * (top - bottom) / (right - left)))
+    left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
+    bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
+    fig, ax = plt.subplots(figsize=(5, 5 * (top - bottom) / (right - left)))
     used = {}
     for node, (name, value, grad) in tensors.items():
         ax.add_patch(FancyBboxPatch((x[node] - box_w / 2, y[node] - box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0,rounding_size=0.15", facecolor="#e8eaf6", edgecolor="#3f51b5"))
-        ax.text(x[node], y[node] + 0.17, f"{name} = {value:g}", ha="center", va="center", fontsize=8.5)
-        ax.text(x[node], y[node] - 0.2, f"grad {grad:g}", ha="center", va="center", fontsize=8, color="#3f51b5")
-        if node.next_functions:   # made by an operation: draw it as a circle just left of the box
-            ox, symbol = x[node] - op_gap, SYMBOL[node.name()]
+        ax.text(x[node], y[node] + 0.15, f"{name} = {value:g}", ha="center", va="center", fontsize=8.5)
+        ax.text(x[node], y[node] - 0.18, f"grad {grad:g}", ha="center", va="center", fontsize=8, color="#3f51b5")
+        if node.next_functions:   # made by an operation: draw it as a circle just above the box
+            oy, symbol = y[node] + op_dy, SYMBOL[node.name()]
             used[symbol] = node.name()
-            ax.add_patch(Circle((ox, y[node]), radius, facecolor="#fff3e0", edgecolor="#e65100"))
-            ax.text(ox, y[node], symbol, ha="center", va="center", fontsize=12 if len(symbol) == 1 else 7.5)
-            arrow(ax, (ox + radius, y[node]), (x[node] - box_w / 2, y[node]))
-    for child, parent in edges:  # from the middle of the input's right edge to the edge of the operation's circle
-        start = (x[child] + box_w / 2, y[child])
-        centre = (x[parent] - op_gap, y[parent])
+            ax.add_patch(Circle((x[node], oy), radius, facecolor="#fff3e0", edgecolor="#e65100"))
+            ax.text(x[node], oy, symbol, ha="center", va="center", fontsize=12 if len(symbol) == 1 else 7.5)
+            arrow(ax, (x[node], oy - radius), (x[node], y[node] + box_h / 2))
+    for child, parent in edges:  # from the middle of the input's bottom edge to the edge of the operation's circle
+        start = (x[child], y[child] - box_h / 2)
+        centre = (x[parent], y[parent] + op_dy)
         dx, dy = centre[0] - start[0], centre[1] - start[1]
         length = math.hypot(dx, dy)
         arrow(ax, start, (centre[0] - radius * dx / length, centre[1] - radius * dy / length))
@@ -329,11 +330,12 @@ def draw_graph(tensors, edges, title):
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title, fontsize=10)
-    key = " · ".join(f"{symbol}: {name}" for symbol, name in reversed(used.items()))   # inputs first
-    ax.text((left + right) / 2, bottom - 0.15, f"Each operation and its grad_fn:  {key}\n"
-            "A box with no circle is a leaf; its gradient lands in .grad through an AccumulateGrad node.",
-            ha="center", va="top", fontsize=8, color="0.35", linespacing=1.6)
+    ax.set_title(title, fontsize=9.5)
+    entries = [f"{symbol}: {name}" for symbol, name in reversed(used.items())]   # inputs first
+    key = "\n".join(" · ".join(entries[i:i + 3]) for i in range(0, len(entries), 3))
+    ax.text((left + right) / 2, bottom - 0.1, f"Each operation and its grad_fn:\n{key}\nA box with no circle is a leaf;"
+            " its gradient lands\nin .grad through an AccumulateGrad node.",
+            ha="center", va="top", fontsize=7.5, color="0.35", linespacing=1.5)
 
 
 def arrow(ax, start, end):
@@ -358,7 +360,7 @@ for fn in fns:
         name = name_of[fn]
     tensor_of[fn] = (name, every[name].item(), every[name].grad.item())
 print(f"{len(fns)} nodes, {len(graph_edges)} edges, walked back from {inner['loss'].grad_fn.name()}")
-draw_graph(tensor_of, graph_edges, "The graph autograd recorded for one neuron, with this run's values and gradients")
+draw_graph(tensor_of, graph_edges, "The graph autograd recorded for one neuron,\nwith this run's values and gradients")
 plt.show()
 
 # %% gates
