@@ -184,7 +184,7 @@ def draw_value_graph(root, title):
 
     left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
     bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
-    fig, ax = plt.subplots(figsize=(5, 5 * (top - bottom) / (right - left)))
+    fig, ax = plt.subplots(figsize=(5.6, 5.6 * (top - bottom) / (right - left)))
     for v in nodes:
         ax.add_patch(FancyBboxPatch((x[v] - box_w / 2, y[v] - box_h / 2), box_w, box_h,
                                     boxstyle="round,pad=0,rounding_size=0.15", facecolor="#fff3e0", edgecolor="#e65100"))

@@ -307,7 +307,7 @@ def draw_graph(tensors, edges, title):
 
     left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
     bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
-    fig, ax = plt.subplots(figsize=(5, 5 * (top - bottom) / (right - left)))
+    fig, ax = plt.subplots(figsize=(5.6, 5.6 * (top - bottom) / (right - left)))
     used = {}
     for node, (name, value, grad) in tensors.items():
         ax.add_patch(FancyBboxPatch((x[node] - box_w / 2, y[node] - box_h / 2), box_w, box_h,
