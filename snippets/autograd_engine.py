@@ -13,6 +13,7 @@ import random
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.patches import Circle, FancyBboxPatch
 
 random.seed(0)
 torch.manual_seed(0)
@@ -26,12 +27,6 @@ class Value:
         _children: the Values it was computed from (set by the operations).
         _op: the name of the operation that made it, for display.
         label: an optional name, for display.
-
-    Examples:
-        >>> x, y = Value(2.0), Value(3.0)
-        >>> f = x * y + x
-        >>> f.backward(); f.data, x.grad, y.grad   # df/dx = y + 1, df/dy = x
-        (8.0, 4.0, 2.0)
     """
 
     def __init__(self, data, _children=(), _op="", label=""):
@@ -163,53 +158,71 @@ for v in neuron_loss._topo():
 
 # %% value_graph_figure
 def draw_value_graph(root, title):
-    """Draw the graph of Values behind ``root``, inputs on the left, with data and gradients.
+    """Draw the Values behind ``root`` top to bottom: a box per Value, a circle per operation.
 
     Args:
         root: the output Value; the graph is found by walking ``_prev``.
         title: the figure title.
-
-    Examples:
-        >>> p = Value(2.0, label="a") * Value(3.0, label="b")
-        >>> p.backward(); draw_value_graph(p, "p = a * b")   # three boxes: a and b feed p
     """
     nodes = root._topo()                     # every Value, found by walking _prev
-    edges = [(child, v) for v in nodes for child in v._prev]
     depth = {root: 0}
-    for v in reversed(nodes):                # longest path to the output
+    for v in reversed(nodes):                # the longest path to the output
         for child in v._prev:
             depth[child] = max(depth.get(child, 0), depth[v] + 1)
-    columns = {}
-    for v in reversed(nodes):
-        columns.setdefault(depth[v], []).append(v)
-    width, y = max(columns), {}
-    for d in sorted(columns):                # sit each node near the nodes it feeds
-        users = {v: [p for c, p in edges if c is v] for v in columns[d]}
-        ordered = sorted(columns[d], key=lambda v: -sum(y[p] for p in users[v]) / max(1, len(users[v])))
-        for row, v in enumerate(ordered):
-            y[v] = (len(ordered) - 1) / 2 - row
-    fig, ax = plt.subplots(figsize=(9, 4.2))
-    boxes = {}
+    levels = {}
     for v in nodes:
-        name = v.label or "const"
-        text = f"{name}  [{v._op}]" if v._op else name
-        boxes[v] = ax.text(width - depth[v], y[v], f"{text}\ndata {v.data:g}\ngrad {v.grad:g}",
-                           ha="center", va="center", fontsize=7.5,
-                           bbox=dict(boxstyle="round,pad=0.4", facecolor="#fff3e0", edgecolor="#e65100"))
-    for child, parent in edges:
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[parent], xytext=(1, 0.5), textcoords=boxes[child],
-                    arrowprops=dict(arrowstyle="-|>", color="0.45", shrinkA=5, shrinkB=5))
-    rows = max(len(c) for c in columns.values())
-    ax.set_xlim(-0.5, width + 0.5)
-    ax.set_ylim(-rows / 2, rows / 2)
+        levels.setdefault(depth[v], []).append(v)
+    users = {v: [u for u in nodes if v in u._prev] for v in nodes}
+    box_w, box_h, radius, col_gap, level_gap = 1.9, 0.8, 0.36, 2.3, 2.0
+    op_dy = box_h / 2 + 0.15 + radius        # an operation's circle sits just above its box
+    x = {}
+    for d in sorted(levels):                 # from the output upwards: sit each node above the nodes it feeds
+        ordered = sorted(levels[d], key=lambda v: sum(x[u] for u in users[v]) / max(1, len(users[v])))
+        for i, v in enumerate(ordered):
+            x[v] = col_gap * (i - (len(ordered) - 1) / 2)
+    y = {v: level_gap * depth[v] for v in nodes}
+
+    left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
+    bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
+    fig, ax = plt.subplots(figsize=(5.6, 5.6 * (top - bottom) / (right - left)))
+    for v in nodes:
+        ax.add_patch(FancyBboxPatch((x[v] - box_w / 2, y[v] - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0,rounding_size=0.15", facecolor="#fff3e0", edgecolor="#e65100"))
+        ax.text(x[v], y[v] + 0.15, f"{v.label or 'const'} = {v.data:g}", ha="center", va="center", fontsize=8.5)
+        ax.text(x[v], y[v] - 0.18, f"grad {v.grad:g}", ha="center", va="center", fontsize=8, color="#e65100")
+        if v._op:                            # made by an operation: a circle just above the box
+            oy = y[v] + op_dy
+            ax.add_patch(Circle((x[v], oy), radius, facecolor="#e8eaf6", edgecolor="#3f51b5"))
+            ax.text(x[v], oy, v._op, ha="center", va="center", fontsize=12 if len(v._op) == 1 else 7.5)
+            arrow(ax, (x[v], oy - radius), (x[v], y[v] + box_h / 2))
+            for child in v._prev:            # from the middle of each input's bottom edge to the circle's edge
+                start = (x[child], y[child] - box_h / 2)
+                dx, dy = x[v] - start[0], oy - start[1]
+                length = math.hypot(dx, dy)
+                arrow(ax, start, (x[v] - radius * dx / length, oy - radius * dy / length))
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=9.5)
 
 
-draw_value_graph(neuron_loss, "The neuron as a graph of Values (walked through _prev), after loss.backward()")
+def arrow(ax, start, end):
+    """Draw an arrow from ``start`` to ``end``, both in data coordinates.
+
+    Args:
+        ax: the matplotlib axes.
+        start: the ``(x, y)`` point the arrow leaves from.
+        end: the ``(x, y)`` point it points at.
+    """
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1, shrinkA=0, shrinkB=0))
+
+
+draw_value_graph(neuron_loss, "The neuron as a graph of Values (walked through _prev),\nafter loss.backward()")
 plt.show()
 
-# %% seed_expression
+# %% micrograd_expression
 a = Value(-4.0)
 b = Value(2.0)
 c = a + b
@@ -227,7 +240,7 @@ g.backward()
 print(f"dg/da = {a.grad:.4f}")
 print(f"dg/db = {b.grad:.4f}")
 
-# %% seed_expression_torch
+# %% micrograd_expression_torch
 at = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
 bt = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
 ct = at + bt
@@ -261,16 +274,13 @@ for n in (w3, v2, u):
     print(f"{n.label:5} {first[n.label]:21.1f} {n.grad:10.1f}")
 
 a_first, b_first = a.grad, b.grad
-g.backward()                             # the seed expression, a second time
-print(f"seed expression: dg/da went from {a_first:.4f} to {a.grad:.4f}, twice would be {2 * a_first:.4f}")
-
-# %% torch_backward_twice raises=RuntimeError
-ut = torch.tensor(3.0, requires_grad=True)
-wt = (ut * 2) * 3
-wt.backward()
-wt.backward()                            # the graph's saved values were freed by the first call
+g.backward()                             # micrograd's expression, a second time
+print(f"micrograd's expression: dg/da went from {a_first:.4f} to {a.grad:.4f},"
+      f" twice would be {2 * a_first:.4f}")
 
 # %% torch_retain_graph
+# The same chain in PyTorch. retain_graph=True keeps the values the backward pass saved;
+# without it, the second call below would fail.
 ut = torch.tensor(3.0, requires_grad=True)
 wt = (ut * 2) * 3
 wt.backward(retain_graph=True)
@@ -289,14 +299,7 @@ print(f"dg/da = {a.grad:.4f}, dg/db = {b.grad:.4f}; same as after the first: {(a
 
 # %% nn_library
 class Module:
-    """Anything with parameters: it can list them and zero their gradients.
-
-    Examples:
-        >>> neuron = Neuron(2)
-        >>> neuron([1.0, 2.0]).backward(); neuron.zero_grad()
-        >>> [p.grad for p in neuron.parameters()]
-        [0.0, 0.0, 0.0]
-    """
+    """Anything with parameters: it can list them and zero their gradients (micrograd's name for it)."""
 
     def zero_grad(self):
         """Set every parameter's gradient to 0 before the next backward pass."""
@@ -311,11 +314,9 @@ class Module:
 class Neuron(Module):
     """One neuron: a weighted sum of its inputs plus a bias, then a ReLU unless ``nonlin`` is False.
 
-    Examples:
-        >>> n = Neuron(2)
-        >>> n.w[0].data, n.w[1].data, n.b.data = 0.5, -1.0, 0.25   # instead of the random start
-        >>> n([2.0, 1.0]).data   # relu(0.5·2 - 1·1 + 0.25)
-        0.25
+    Args:
+        nin: the number of inputs.
+        nonlin: whether to apply the ReLU.
     """
 
     def __init__(self, nin, nonlin=True):
@@ -334,10 +335,10 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons that all read the same ``nin`` inputs.
 
-    Examples:
-        >>> layer = Layer(3, 4)
-        >>> len(layer([1.0, 2.0, 3.0])), len(layer.parameters())   # 4 outputs; 4 × (3 weights + 1 bias)
-        (4, 16)
+    Args:
+        nin: the number of inputs.
+        nout: the number of neurons, and so of outputs.
+        kwargs: passed on to every ``Neuron``.
     """
 
     def __init__(self, nin, nout, **kwargs):
@@ -352,14 +353,11 @@ class Layer(Module):
 
 
 class MLP(Module):
-    """Layers in a row; every layer but the last has a ReLU. ``MLP(2, [8, 1])``: 2 inputs, 8 hidden, 1 output.
+    """Layers in a row; every layer but the last has a ReLU.
 
-    Examples:
-        >>> model = MLP(2, [8, 1])
-        >>> len(model.parameters())   # 8 × (2 + 1) + 1 × (8 + 1)
-        33
-        >>> type(model([1.0, -1.0])).__name__   # one output: a single Value, not a list
-        'Value'
+    Args:
+        nin: the number of inputs.
+        nouts: the number of neurons in each layer, in order: [8, 1] is 8 hidden, 1 output.
     """
 
     def __init__(self, nin, nouts):
@@ -377,14 +375,11 @@ class MLP(Module):
 
 # %% xor_data
 def make_xor(n, noise):
-    """``n`` points ``[x1, x2]`` in four clouds around the corners (±1, ±1), labelled like XOR.
+    """``n`` points in four clouds around the corners (±1, ±1), labelled +1 where the signs agree.
 
-    The label is +1 where x1 and x2 have the same sign and -1 where they differ, so no
-    straight line can separate the two classes.
-
-    Examples:
-        >>> make_xor(4, noise=0.0)   # one point on each corner
-        ([[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]], [1, -1, -1, 1])
+    Args:
+        n: the number of points, dealt to the four corners in turn.
+        noise: the standard deviation of each cloud.
     """
     points, labels = [], []
     for i in range(n):
@@ -403,11 +398,11 @@ print(f"MLP(2, [8, 1]) has {n_model_params} parameters")
 
 # %% train_engine
 def hinge_loss(scores, labels):
-    """Mean of max(0, 1 - y·score): zero once a point is on its side with a margin of 1.
+    """The mean hinge loss, max(0, 1 - y·score), over Values.
 
-    Examples:
-        >>> hinge_loss([Value(2.0), Value(0.5)], [1, 1]).data   # margin 2 costs 0, margin 0.5 costs 0.5
-        0.25
+    Args:
+        scores: the model's scores, one Value per point.
+        labels: the true labels, -1 or +1.
     """
     return sum((1 - yi * si).relu() for yi, si in zip(labels, scores)) / len(labels)
 
@@ -493,10 +488,8 @@ print(f"d(r² + r)/dr at r = 3: {reuse_grad}")
 def sigmoid(self):
     """1 / (1 + e^-x) as a single operation; its local gradient is s (1 - s).
 
-    Examples:
-        >>> x = Value(0.0)
-        >>> s = sigmoid(x); s.backward(); s.data, x.grad   # s = 0.5, and 0.5 · (1 - 0.5)
-        (0.5, 0.25)
+    Args:
+        self: the Value to squash.
     """
     s = 1 / (1 + math.exp(-self.data))
     out = Value(s, (self,), "sigmoid")
@@ -523,10 +516,8 @@ print(f"torch:           {v_torch.grad.item():.10f}")
 def backward_breadth_first(root):
     """A broken backward(): nodes in breadth-first order from the output, not topological order.
 
-    Examples:
-        >>> k, top = diamond()
-        >>> backward_breadth_first(top); k.grad   # the right answer is 8
-        2.0
+    Args:
+        root: the output Value.
     """
     root.grad = 1.0
     queue, seen = [root], {root}
@@ -540,13 +531,7 @@ def backward_breadth_first(root):
 
 
 def diamond():
-    """top = m + 3m with m = 2k, so d top / dk = 8: m is used twice, once directly.
-
-    Examples:
-        >>> k, top = diamond()
-        >>> top.backward(); top.data, k.grad
-        (8.0, 8.0)
-    """
+    """A small graph, top = m + 3m with m = 2k, returned as ``(k, top)``; d top / dk = 8."""
     k = Value(1.0)
     m = k * 2
     top = m + m * 3

@@ -13,16 +13,15 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.patches import Circle, FancyBboxPatch
 from torch import nn
 
 torch.manual_seed(0)
 
-# The classic MNIST-sized network: 784 pixels in, 128 hidden units, 10 digit scores out.
+# The digit network: 784 pixels in, 128 hidden units, 10 digit scores out.
 model = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-for name, p in model.named_parameters():
-    print(f"{name:9} shape {str(tuple(p.shape)):11} {p.numel():>7,} numbers")
 n_params = sum(p.numel() for p in model.parameters())
-print(f"total                           {n_params:>7,} parameters")
+print(f"{n_params:,} parameters")
 
 # %% cost_of_finite_differences varies
 images = torch.rand(64, 784)               # a batch of 64 stand-in images
@@ -33,11 +32,9 @@ loss_fn = nn.CrossEntropyLoss()
 def fastest(fn, repeats):
     """The fastest of ``repeats`` timed calls to ``fn``, in seconds (slower runs are other programs' noise).
 
-    Examples:
-        >>> calls = []
-        >>> seconds = fastest(lambda: calls.append(1), repeats=3)
-        >>> len(calls), 0 <= seconds < 1   # three timed calls; the fastest time is kept
-        (3, True)
+    Args:
+        fn: the function to time, called with no arguments.
+        repeats: how many times to call it.
     """
     times = []
     for _ in range(repeats):
@@ -48,24 +45,13 @@ def fastest(fn, repeats):
 
 
 def forward_only():
-    """One forward pass to the loss, without recording a graph.
-
-    Examples:
-        >>> round(forward_only(), 1)   # about ln 10 = 2.3: the untrained network's guesses are nearly uniform
-        2.3
-    """
+    """One forward pass to the loss, without recording a graph."""
     with torch.no_grad():
         return loss_fn(model(images), labels).item()
 
 
 def forward_and_backward():
-    """One forward pass and one backward pass: every parameter's gradient at once.
-
-    Examples:
-        >>> forward_and_backward()
-        >>> [tuple(p.grad.shape) for p in model.parameters()]   # a gradient for every parameter
-        [(128, 784), (128,), (10, 128), (10,)]
-    """
+    """One forward pass and one backward pass: every parameter's gradient at once."""
     model.zero_grad()
     loss_fn(model(images), labels).backward()
 
@@ -73,9 +59,8 @@ def forward_and_backward():
 def two_sig(x):
     """``x`` rounded to two significant figures, as text: 0.35, 55, 31,000.
 
-    Examples:
-        >>> two_sig(0.3512), two_sig(54.6), two_sig(31234.5)
-        ('0.35', '55', '31,000')
+    Args:
+        x: a non-zero number.
     """
     rounded = round(x, 1 - math.floor(math.log10(abs(x))))
     return f"{rounded:,.{max(0, 1 - math.floor(math.log10(abs(rounded))))}f}"
@@ -95,7 +80,7 @@ sample = [(k, int(torch.randint(0, params[k].numel(), ()))) for k in picks]
 base = forward_only()
 estimates, per_parameter = [], []
 for k, i in sample:
-    flat = params[k].view(-1)
+    flat = params[k].view(-1)               # the same numbers as one flat row: flat[i] edits the parameter
     start = time.perf_counter()
     with torch.no_grad():
         old = flat[i].item()
@@ -109,12 +94,14 @@ torch.set_num_threads(threads)
 
 t_all_text = two_sig(t_all)
 ratio_text = two_sig(t_all / t_backprop)
+backward_cost_text = two_sig(t_backprop / t_forward)   # forward + backward, in forward passes
 print(f"{'method':42} {'time':>11}   gradients")
 print(f"{'one forward pass (batch of 64)':42} {two_sig(t_forward * 1e3):>8} ms   none")
 print(f"{'backprop: one forward + one backward pass':42} {two_sig(t_backprop * 1e3):>8} ms   {n_params:,}")
 print(f"{'finite differences: one nudged parameter':42} {two_sig(t_nudge * 1e3):>8} ms   1")
 print(f"{'finite differences: all (extrapolated)':42} {t_all_text:>8} s    {n_params:,}")
 print(f"backpropagation is about {ratio_text} times faster")
+print(f"forward + backward took {backward_cost_text} times as long as a forward pass alone")
 
 # %% chain_rule_forward
 x, y, z = -2.0, 5.0, -4.0
@@ -230,22 +217,48 @@ every = {**leaf, **inner}
 worst = max(abs(every[name].grad.item() - grads[name]) for name in values)
 print(f"largest difference between the hand-made table and autograd: {worst}")
 
+# %% credit_assignment
+def neuron_loss_at(w1_, w2_, bias_):
+    """The neuron's loss on the example above, (relu(w1·x1 + w2·x2 + bias) - target)².
+
+    Args:
+        w1_: the first weight.
+        w2_: the second weight.
+        bias_: the bias.
+    """
+    return (max(w1_ * x1 + w2_ * x2 + bias_, 0.0) - target) ** 2
+
+
+signal = grads["z"]                            # dloss/dz: the blame that reaches the neuron's sum
+inputs_of = {"w1": x1, "w2": x2, "bias": 1.0}   # the bias acts like a weight on an input of 1
+nudge = 0.01
+loss_change = {}
+print(f"dloss/dz = {signal:g}, shared by every parameter of the neuron\n")
+print("parameter  input  gradient = dloss/dz × input  gradient × 0.01  measured change")
+for name, value in [("w1", w1), ("w2", w2), ("bias", bias)]:
+    moved = {"w1": w1, "w2": w2, "bias": bias}
+    moved[name] = value + nudge
+    loss_change[name] = neuron_loss_at(moved["w1"], moved["w2"], moved["bias"]) - loss
+    print(f"{name:9}  {inputs_of[name]:5g}  {grads[name]:8g} = {signal:g} × {inputs_of[name]:<11g}"
+          f"  {grads[name] * nudge:+15.4f}  {loss_change[name]:+15.4f}")
+
+# A second example, in which the input x2 is 0: w2 took no part in the output.
+x_zero = torch.tensor([2.0, 0.0])
+w_pair = torch.tensor([w1, w2], requires_grad=True)
+loss_zero = (torch.relu(w_pair @ x_zero + bias) - target) ** 2
+loss_zero.backward()
+print(f"\ninputs {x_zero.tolist()}: dloss/dw1 = {w_pair.grad[0]:g}, dloss/dw2 = {w_pair.grad[1]:g}")
+
 # %% graph_figure
 def walk_graph(root):
-    """Collect the nodes and edges autograd recorded behind ``root`` (a ``grad_fn``).
+    """Collect the nodes and edges autograd recorded behind ``root``.
 
     Args:
         root: the ``grad_fn`` of the output tensor.
 
     Returns:
         ``(nodes, edges)``: the nodes in the order they were found, and ``(child, parent)``
-        pairs, where the child's output feeds the parent.
-
-    Examples:
-        >>> a = torch.tensor(2.0, requires_grad=True)
-        >>> nodes, edges = walk_graph((a * a + 1).grad_fn)
-        >>> [type(n).__name__ for n in nodes], len(edges)   # a feeds the product twice: two edges
-        (['AddBackward0', 'MulBackward0', 'AccumulateGrad'], 3)
+        pairs, where the child's tensor is an input of the parent's operation.
     """
     nodes, edges, stack = [root], [], [root]
     while stack:
@@ -260,21 +273,19 @@ def walk_graph(root):
     return nodes, edges
 
 
-def draw_graph(labels, edges, title):
-    """Draw a graph left to right: inputs on the left, the output on the right.
+SYMBOL = {"MulBackward0": "×", "AddBackward0": "+", "SubBackward0": "−", "ReluBackward0": "relu",
+          "PowBackward0": "**2"}
+
+
+def draw_graph(tensors, edges, title):
+    """Draw a computation graph top to bottom: a box for each tensor, a circle for each operation.
 
     Args:
-        labels: a dict from node to the text of its box.
-        edges: ``(child, parent)`` pairs: the child's output feeds the parent.
+        tensors: a dict from each autograd node to ``(name, value, gradient)`` of its tensor.
+        edges: ``(child, parent)`` pairs: the child's tensor is an input of the parent's operation.
         title: the figure title.
-
-    Examples:
-        >>> a = torch.tensor(2.0, requires_grad=True)
-        >>> (mul, leaf), edges = walk_graph((a * a).grad_fn); draw_graph({mul: "a * a", leaf: "a"}, edges, "a²")
-        >>> [t.get_text() for t in plt.gca().texts]; plt.close()   # two boxes, and an arrow for each use of a
-        ['a * a', 'a', '', '']
     """
-    parents = {node: [p for c, p in edges if c is node] for node in labels}
+    parents = {node: [p for c, p in edges if c is node] for node in tensors}
     depth = {}
 
     def distance(node):       # the longest path from the node to the output
@@ -282,41 +293,74 @@ def draw_graph(labels, edges, title):
             depth[node] = max((distance(p) + 1 for p in parents[node]), default=0)
         return depth[node]
 
-    columns = {}
-    for node in labels:
-        columns.setdefault(distance(node), []).append(node)
-    width, y = max(columns), {}
-    for d in sorted(columns):  # from the output leftwards: sit each node near its consumers
-        nodes = sorted(columns[d], key=lambda n: -sum(y[p] for p in parents[n]) / max(1, len(parents[n])))
-        for row, node in enumerate(nodes):
-            y[node] = (len(nodes) - 1) / 2 - row
-    fig, ax = plt.subplots(figsize=(9, 4.2))
-    boxes = {node: ax.text(width - depth[node], y[node], text, ha="center", va="center", fontsize=7.5,
-                           bbox=dict(boxstyle="round,pad=0.4", facecolor="#e8eaf6", edgecolor="#3f51b5"))
-             for node, text in labels.items()}
-    for child, parent in edges:   # from the right edge of the child's box to the left edge of the parent's
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[parent], xytext=(1, 0.5), textcoords=boxes[child],
-                    arrowprops=dict(arrowstyle="-|>", color="0.45", shrinkA=5, shrinkB=5))
-    rows = max(len(nodes) for nodes in columns.values())
-    ax.set_xlim(-0.5, width + 0.5)
-    ax.set_ylim(-rows / 2, rows / 2)
+    levels = {}
+    for node in tensors:
+        levels.setdefault(distance(node), []).append(node)
+    box_w, box_h, radius, col_gap, level_gap = 1.9, 0.8, 0.36, 2.3, 2.0
+    op_dy = box_h / 2 + 0.15 + radius          # an operation's circle sits just above its box
+    x = {}
+    for d in sorted(levels):  # from the output upwards: sit each node above the nodes it feeds
+        nodes = sorted(levels[d], key=lambda n: sum(x[p] for p in parents[n]) / max(1, len(parents[n])))
+        for i, node in enumerate(nodes):
+            x[node] = col_gap * (i - (len(nodes) - 1) / 2)
+    y = {node: level_gap * depth[node] for node in tensors}
+
+    left, right = min(x.values()) - box_w / 2 - 0.1, max(x.values()) + box_w / 2 + 0.1
+    bottom, top = -box_h / 2 - 0.1, max(y.values()) + box_h / 2 + 0.1
+    fig, ax = plt.subplots(figsize=(5.6, 5.6 * (top - bottom) / (right - left)))
+    used = {}
+    for node, (name, value, grad) in tensors.items():
+        ax.add_patch(FancyBboxPatch((x[node] - box_w / 2, y[node] - box_h / 2), box_w, box_h,
+                                    boxstyle="round,pad=0,rounding_size=0.15", facecolor="#e8eaf6", edgecolor="#3f51b5"))
+        ax.text(x[node], y[node] + 0.15, f"{name} = {value:g}", ha="center", va="center", fontsize=8.5)
+        ax.text(x[node], y[node] - 0.18, f"grad {grad:g}", ha="center", va="center", fontsize=8, color="#3f51b5")
+        if node.next_functions:   # made by an operation: draw it as a circle just above the box
+            oy, symbol = y[node] + op_dy, SYMBOL[node.name()]
+            used[symbol] = node.name()
+            ax.add_patch(Circle((x[node], oy), radius, facecolor="#fff3e0", edgecolor="#e65100"))
+            ax.text(x[node], oy, symbol, ha="center", va="center", fontsize=12 if len(symbol) == 1 else 7.5)
+            arrow(ax, (x[node], oy - radius), (x[node], y[node] + box_h / 2))
+    for child, parent in edges:  # from the middle of the input's bottom edge to the edge of the operation's circle
+        start = (x[child], y[child] - box_h / 2)
+        centre = (x[parent], y[parent] + op_dy)
+        dx, dy = centre[0] - start[0], centre[1] - start[1]
+        length = math.hypot(dx, dy)
+        arrow(ax, start, (centre[0] - radius * dx / length, centre[1] - radius * dy / length))
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)
+    ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=9.5)
+    entries = [f"{symbol}: {name}" for symbol, name in reversed(used.items())]   # inputs first
+    key = "\n".join(" · ".join(entries[i:i + 3]) for i in range(0, len(entries), 3))
+    ax.text((left + right) / 2, bottom - 0.1, f"Each operation and its grad_fn:\n{key}\nA box with no circle is a leaf;"
+            " its gradient lands\nin .grad through an AccumulateGrad node.",
+            ha="center", va="top", fontsize=7.5, color="0.35", linespacing=1.5)
+
+
+def arrow(ax, start, end):
+    """Draw an arrow from ``start`` to ``end``, both in data coordinates.
+
+    Args:
+        ax: the matplotlib axes.
+        start: the ``(x, y)`` point the arrow leaves from.
+        end: the ``(x, y)`` point it points at.
+    """
+    ax.annotate("", xy=end, xytext=start,
+                arrowprops=dict(arrowstyle="-|>", color="0.45", lw=1, shrinkA=0, shrinkB=0))
 
 
 fns, graph_edges = walk_graph(inner["loss"].grad_fn)
 name_of = {t.grad_fn: name for name, t in inner.items()}
-box_text = {}
-for fn in reversed(fns):      # inputs first, the loss last
+tensor_of = {}
+for fn in fns:
     if hasattr(fn, "variable"):              # AccumulateGrad: where a leaf's gradient lands
         name = next(n for n, t in leaf.items() if t is fn.variable)
-        tensor, kind = fn.variable, "AccumulateGrad"
-    else:
+    else:                                    # an operation: the tensor it produced
         name = name_of[fn]
-        tensor, kind = every[name], fn.name()
-    box_text[fn] = f"{kind}\n{name} = {tensor.item():g}\ngrad {tensor.grad.item():g}"
+    tensor_of[fn] = (name, every[name].item(), every[name].grad.item())
 print(f"{len(fns)} nodes, {len(graph_edges)} edges, walked back from {inner['loss'].grad_fn.name()}")
-draw_graph(box_text, graph_edges, "The graph autograd recorded for one neuron (values and gradients from this run)")
+draw_graph(tensor_of, graph_edges, "The graph autograd recorded for one neuron,\nwith this run's values and gradients")
 plt.show()
 
 # %% gates
@@ -393,11 +437,13 @@ for name, g in tanh_hand.items():
 
 # %% ex_gradient_check
 def two_layer_loss(W1_, b1_, W2_, b2_):
-    """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above.
+    """The MSE of the two-layer ReLU network on the batch ``X``, ``Y`` above, as a float.
 
-    Examples:
-        >>> two_layer_loss(W1, b1, W2, b2) == mse.item()   # the loss of the forward pass above
-        True
+    Args:
+        W1_: the first layer's weights.
+        b1_: the first layer's biases.
+        W2_: the second layer's weights.
+        b2_: the second layer's biases.
     """
     return ((torch.relu(X @ W1_ + b1_) @ W2_ + b2_ - Y) ** 2).mean().item()
 

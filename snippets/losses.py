@@ -1,7 +1,7 @@
 """Loss functions: the one number that says how wrong a network is.
 
-Mean squared error, mean absolute error, binary cross-entropy and cross-entropy on logits,
-with the numerical reason PyTorch's classification losses take raw scores.
+Mean squared error, mean absolute error, binary cross-entropy, cross-entropy on logits and the
+hinge loss, with the numerical reason PyTorch's classification losses take raw scores.
 Each ``# %% name`` cell is shown on the page docs/losses.md, with what it printed.
 """
 
@@ -50,7 +50,7 @@ abs_ratio, square_ratio = large / small, large ** 2 / small ** 2
 print(f"an error of {large:g} is {abs_ratio:g} times an error of {small:g}; its square is {square_ratio:g} times")
 
 # %% mse_gradient
-p = predictions.clone().requires_grad_(True)
+p = predictions.clone().requires_grad_(True)   # a copy of the predictions that records gradients
 loss = nn.MSELoss()(p, targets)
 loss.backward()
 
@@ -87,23 +87,15 @@ candidates = torch.arange(0.0, 3001.0)   # every whole-number guess from 0 to 30
 
 
 def best_constant(values, loss_name):
-    """The single guess c (from ``candidates``) with the lowest loss against ``values``.
+    """The single guess c (from ``candidates``) with the lowest loss against ``values``, as a float.
 
     Args:
         values: 1-D tensor of targets.
         loss_name: ``"mse"`` for mean squared error, ``"mae"`` for mean absolute error.
-
-    Returns:
-        The best guess, as a float.
-
-    Examples:
-        >>> values = torch.tensor([1.0, 2.0, 9.0])
-        >>> best_constant(values, "mse"), best_constant(values, "mae")   # the mean and the median
-        (4.0, 2.0)
     """
     gaps = values - candidates[:, None]                      # (guesses, houses)
     losses = (gaps ** 2).mean(dim=1) if loss_name == "mse" else gaps.abs().mean(dim=1)
-    return candidates[losses.argmin()].item()
+    return candidates[losses.argmin()].item()             # argmin: the position of the smallest loss
 
 
 mansion_prices = [1500.0, 2900.0]
@@ -130,20 +122,11 @@ plt.show()
 
 # %% bce_table
 def binary_cross_entropy(p, y):
-    """Binary cross-entropy for one example, with plain Python floats.
+    """Binary cross-entropy -(y·log p + (1 - y)·log(1 - p)) for one example, with plain Python floats.
 
     Args:
         p: the predicted probability of class 1, strictly between 0 and 1.
         y: the true label, 0 or 1.
-
-    Returns:
-        ``-(y·log p + (1 - y)·log(1 - p))``; only the term for the true label is non-zero.
-
-    Examples:
-        >>> round(binary_cross_entropy(0.5, 1), 4)   # a coin flip costs ln 2
-        0.6931
-        >>> round(binary_cross_entropy(0.9, 0), 4)   # 90 % sure of the wrong class: -ln 0.1
-        2.3026
     """
     return -math.log(p) if y == 1 else -math.log(1 - p)
 
@@ -182,13 +165,15 @@ plt.show()
 print("    p  MSE loss  MSE dL/dz  BCE loss  BCE dL/dz")
 gradient_rows = []
 for q in [0.8, 0.99, 0.999]:
-    z = torch.tensor(math.log(q / (1 - q)), dtype=torch.float64, requires_grad=True)
-    mse_loss = torch.sigmoid(z) ** 2                     # (p - 0)²
-    mse_grad, = torch.autograd.grad(mse_loss, z)
-    bce_loss = F.binary_cross_entropy_with_logits(z, torch.tensor(0.0, dtype=torch.float64))
-    bce_grad, = torch.autograd.grad(bce_loss, z)
-    gradient_rows.append((q, mse_grad.item(), bce_grad.item()))
-    print(f"{q:5}  {mse_loss:8.4f}  {mse_grad:9.4f}  {bce_loss:8.4f}  {bce_grad:9.4f}")
+    raw_score = math.log(q / (1 - q))                    # the z whose sigmoid is q
+    z_mse = torch.tensor(raw_score, dtype=torch.float64, requires_grad=True)
+    mse_loss = torch.sigmoid(z_mse) ** 2                 # (p - 0)²
+    mse_loss.backward()
+    z_bce = torch.tensor(raw_score, dtype=torch.float64, requires_grad=True)
+    bce_loss = -torch.log(1 - torch.sigmoid(z_bce))      # -log of the probability given to the truth, 0
+    bce_loss.backward()
+    gradient_rows.append((q, z_mse.grad.item(), z_bce.grad.item()))
+    print(f"{q:5}  {mse_loss:8.4f}  {z_mse.grad:9.4f}  {bce_loss:8.4f}  {z_bce.grad:9.4f}")
 
 # %% ce_cat
 classes = ["cat", "dog", "bird"]
@@ -252,7 +237,7 @@ print(f"reduction='sum'                 {nn.CrossEntropyLoss(reduction='sum')(ba
 # %% ce_gradient
 z = batch_logits.clone().requires_grad_(True)
 nn.CrossEntropyLoss()(z, batch_labels).backward()
-one_hot = F.one_hot(batch_labels, num_classes=3).float()
+one_hot = F.one_hot(batch_labels, num_classes=3).float()   # each row: 1 at the label, 0 elsewhere
 ce_formula = (torch.softmax(batch_logits, dim=1) - one_hot) / len(batch_labels)
 
 print("autograd:")
@@ -263,19 +248,10 @@ print("the same:", torch.allclose(z.grad, ce_formula, atol=1e-7))
 
 # %% naive_softmax nonfinite=ok
 def naive_softmax(logits):
-    """Softmax straight from the formula, exp(z) / sum(exp(z)), with no protection.
+    """Softmax straight from the formula, exp(z) / sum(exp(z)), unprotected.
 
     Args:
         logits: a tensor of raw scores, classes along the last dimension.
-
-    Returns:
-        The probabilities, which overflow to ``nan`` when a score passes about 88 in float32.
-
-    Examples:
-        >>> naive_softmax(torch.tensor([0.0, 0.0]))
-        tensor([0.5000, 0.5000])
-        >>> naive_softmax(torch.tensor([100.0, 0.0]))   # e^100 is inf in float32, and inf / inf is nan
-        tensor([nan, 0.])
     """
     e = torch.exp(logits)
     return e / e.sum(dim=-1, keepdim=True)
@@ -303,18 +279,10 @@ print("  loss, label 1:      ", -torch.log(rounded_probs[0, 1]))
 
 # %% stable_log_softmax
 def log_softmax_by_hand(logits):
-    """Log-softmax computed stably: subtract the row's largest score before exponentiating.
+    """Log-softmax computed stably, z - max(z) - log(sum(exp(z - max(z)))).
 
     Args:
         logits: a tensor of raw scores, classes along the last dimension.
-
-    Returns:
-        ``z - max(z) - log(sum(exp(z - max(z))))``, which never overflows: every exponent is <= 0,
-        and the largest term of the sum is exactly 1.
-
-    Examples:
-        >>> log_softmax_by_hand(torch.tensor([100.0, 0.0]))   # log P is about 0 and -100: no nan
-        tensor([   0., -100.])
     """
     m = logits.max(dim=-1, keepdim=True).values
     return logits - m - torch.log(torch.exp(logits - m).sum(dim=-1, keepdim=True))
@@ -353,11 +321,55 @@ bce_on_logit = nn.BCEWithLogitsLoss()(score, truth).item()
 print(f"nn.BCELoss(sigmoid(z), y):   {bce_on_probability:.4f}   (log(0) clamped to -100)")
 print(f"nn.BCEWithLogitsLoss(z, y):  {bce_on_logit:.4f}")
 
+# %% hinge_table
+def hinge_loss(scores, labels):
+    """The mean hinge loss, max(0, 1 - label·score), for labels -1 and +1.
+
+    Args:
+        scores: raw scores, one per example; a positive score predicts +1.
+        labels: the true labels, -1 or +1, shaped like ``scores``.
+    """
+    return torch.relu(1 - labels * scores).mean()
+
+
+hinge_scores = torch.tensor([3.0, 1.0, 0.4, -0.5, -2.0, 1.5], requires_grad=True)
+hinge_labels = torch.tensor([1.0, 1.0, 1.0, 1.0, -1.0, -1.0])
+
+mean_hinge = hinge_loss(hinge_scores, hinge_labels)
+mean_hinge.backward()
+hinge_grads = hinge_scores.grad * 6            # undo the mean: each example's own gradient
+
+with torch.no_grad():
+    margins = hinge_labels * hinge_scores      # positive: on the right side
+    hinge_each = torch.relu(1 - margins)       # one loss per example
+    # BCE on the same raw scores, with the labels -1/+1 turned into 0/1
+    bce_each = nn.BCEWithLogitsLoss(reduction="none")(hinge_scores, (hinge_labels + 1) / 2)
+
+print("score  label  margin  hinge loss  gradient  BCE on logits")
+for i in range(6):
+    print(f"{hinge_scores[i]:5.1f}  {hinge_labels[i]:5.0f}  {margins[i]:6.1f}  {hinge_each[i]:10.1f}"
+          f"  {hinge_grads[i] + 0.0:8.0f}  {bce_each[i]:13.4f}")   # + 0.0 prints -0 as 0
+print(f"\nmean hinge loss: {mean_hinge:.4f}")
+
+# %% hinge_curve
+margin_grid = torch.linspace(-2.5, 3.5, 241)
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+ax.plot(margin_grid, torch.relu(1 - margin_grid), label="hinge: max(0, 1 − y·s)")
+ax.plot(margin_grid, torch.log(1 + torch.exp(-margin_grid)), "--", label="BCE on logits: log(1 + e^(−y·s))")
+ax.plot(margins, hinge_each, "o", color="black", label="the table above (hinge)")
+ax.axvline(0, color="0.6", linewidth=0.8)
+ax.set_xlabel("margin y·s (negative: on the wrong side)")
+ax.set_ylabel("loss for one example")
+ax.set_title("The hinge loss stops at a margin of 1; BCE never quite does")
+ax.legend()
+plt.show()
+
 # %% which_loss
 batch = 4
 examples = [
     ("predict a number", nn.MSELoss(), torch.randn(batch, 1), torch.randn(batch, 1)),
     ("yes or no", nn.BCEWithLogitsLoss(), torch.randn(batch), torch.randint(0, 2, (batch,)).float()),
+    ("yes or no, ±1", hinge_loss, torch.randn(batch), torch.randint(0, 2, (batch,)).float() * 2 - 1),
     ("one of 10 classes", nn.CrossEntropyLoss(), torch.randn(batch, 10), torch.randint(0, 10, (batch,))),
     ("next of 5 words", nn.CrossEntropyLoss(), torch.randn(batch, 5), torch.randint(0, 5, (batch,))),
 ]
@@ -365,7 +377,8 @@ print(f"{'task':17}  {'loss':18}  {'model output':12}  {'target':20}  loss value
 for task, loss_fn, output, wanted in examples:
     value = loss_fn(output, wanted)
     kind = str(wanted.dtype).replace("torch.", "")
-    print(f"{task:17}  {type(loss_fn).__name__:18}  {str(tuple(output.shape)):12}  "
+    name = getattr(loss_fn, "__name__", type(loss_fn).__name__)
+    print(f"{task:17}  {name:18}  {str(tuple(output.shape)):12}  "
           f"{str(tuple(wanted.shape)) + ' ' + kind:20}  {value:.4f}")
 
 # %% ex_mse_mae
@@ -413,20 +426,11 @@ for scores, value in [(logits_right, loss_right), (shifted, shifted_loss)]:
 
 # %% ex_cross_entropy
 def cross_entropy_from_scratch(logits, labels):
-    """Mean cross-entropy of raw scores against class labels, computed stably.
+    """Mean cross-entropy, logsumexp(z) - z[label] over the batch, computed stably.
 
     Args:
         logits: tensor of shape ``(batch, classes)`` with raw scores.
         labels: tensor of shape ``(batch,)`` with class indices.
-
-    Returns:
-        A 0-dim tensor: the mean over the batch of ``logsumexp(z) - z[label]``.
-
-    Examples:
-        >>> cross_entropy_from_scratch(torch.tensor([[0.0, 0.0]]), torch.tensor([1]))   # 50/50: ln 2
-        tensor(0.6931)
-        >>> cross_entropy_from_scratch(torch.tensor([[100.0, 0.0]]), torch.tensor([1]))   # sure and wrong
-        tensor(100.)
     """
     m = logits.max(dim=1, keepdim=True).values
     logsumexp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))

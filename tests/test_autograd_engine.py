@@ -69,8 +69,8 @@ def test_graph_figure_walks_every_value(chapter):
         assert all(order.index(child) < i for child in v._prev)
 
 
-def seed_expression(Value):
-    """Seed 004's (micrograd's) expression, for the engine or torch."""
+def micrograd_expression(Value):
+    """micrograd's README expression, for the engine or torch."""
     a, b = Value(-4.0), Value(2.0)
     c = a + b
     d = a * b + b**3
@@ -85,15 +85,15 @@ def seed_expression(Value):
     return a, b, g
 
 
-def test_seed_expression_against_torch_float64(chapter):
-    a, b, g = seed_expression(chapter["Value"])
+def test_micrograd_expression_against_torch_float64(chapter):
+    a, b, g = micrograd_expression(chapter["Value"])
     g.backward()
-    at, bt, gt = seed_expression(lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    at, bt, gt = micrograd_expression(lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
     gt.backward()
     assert close(g.data, gt.item()) and close(a.grad, at.grad.item()) and close(b.grad, bt.grad.item())
-    out = chapter.output("seed_expression")
+    out = chapter.output("micrograd_expression")
     assert f"g     = {gt.item():.4f}" in out and f"dg/da = {at.grad.item():.4f}" in out and f"dg/db = {bt.grad.item():.4f}" in out
-    assert "same four decimals as the published example: True" in chapter.output("seed_expression_torch")
+    assert "same four decimals as the published example: True" in chapter.output("micrograd_expression_torch")
 
 
 UNARY = [
@@ -144,14 +144,25 @@ def test_backward_twice_piles_up_and_zero_grad_fixes_it(chapter):
     w.zero_grad()
     w.backward()
     assert u.grad == 6.0
-    assert "Trying to backward through the graph a second time" in chapter.output("torch_backward_twice")
+    # the prose on PyTorch: this chain's second backward() fails without retain_graph ...
+    ut = torch.tensor(3.0, requires_grad=True)
+    wt = (ut * 2) * 3
+    wt.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        wt.backward()
+    # ... while y = x + 1 saves nothing, so a second backward() runs and silently doubles x.grad
+    xt = torch.tensor(3.0, requires_grad=True)
+    yt = xt + 1
+    yt.backward()
+    yt.backward()
+    assert xt.grad.item() == 2.0
     assert "after two:            12.0   (ratio 2.0)" in chapter.output("torch_retain_graph")
     assert chapter.output("zero_grad_fix").count("same as after the first") == 2
     assert "False" not in chapter.output("zero_grad_fix")
-    # the seed expression after zero_grad() is back to its first-pass gradients
-    _, _, g = seed_expression(Value)
+    # micrograd's expression after zero_grad() is back to its first-pass gradients
+    _, _, g = micrograd_expression(Value)
     a, b = chapter["a"], chapter["b"]
-    at, bt, gt = seed_expression(lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
+    at, bt, gt = micrograd_expression(lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True))
     gt.backward()
     assert close(a.grad, at.grad.item()) and close(b.grad, bt.grad.item())
     assert chapter["a_first"] == pytest.approx(at.grad.item())
@@ -191,7 +202,7 @@ def test_training_learned_xor(chapter):
 
 def test_engine_training_matches_torch(chapter):
     assert len(chapter["torch_losses"]) == len(chapter["losses"]) == chapter["num_steps"] == 20
-    assert chapter["loss_gap"] < 1e-9 and chapter["weight_gap"] < 1e-9
+    assert chapter["loss_gap"] < 1e-12 and chapter["weight_gap"] < 1e-12
     assert chapter["n_model_params"] == 8 * 3 + 9 == len(chapter["model"].parameters())
 
 

@@ -10,12 +10,14 @@ CHAPTER = "backpropagation"
 
 def test_parameter_count_of_the_784_128_10_network(chapter):
     assert chapter["n_params"] == 784 * 128 + 128 + 128 * 10 + 10 == 101_770
-    assert "total                           101,770 parameters" in chapter.output("network")
+    assert chapter.output("network").strip() == "101,770 parameters"
 
 
 def test_timing_table_and_finite_difference_estimates(chapter):
     out = chapter.output("cost_of_finite_differences")
     assert f"backpropagation is about {chapter['ratio_text']} times faster" in out
+    assert f"forward + backward took {chapter['backward_cost_text']} times as long as a forward pass alone" in out
+    assert chapter["t_backprop"] > chapter["t_forward"] > 0
     assert chapter["t_all"] > chapter["t_backprop"] > 0
     # the naive estimates really are gradients: they agree with backprop on the same parameters
     chapter["forward_and_backward"]()
@@ -90,12 +92,46 @@ def test_graph_walk_finds_every_autograd_node(chapter):
     names = sorted(n.name().split("::")[-1] for n in nodes)
     assert names == sorted(["PowBackward0", "SubBackward0", "ReluBackward0", "AddBackward0", "AddBackward0",
                             "MulBackward0", "MulBackward0"] + ["AccumulateGrad"] * 6)
-    assert len(edges) == 12 and len(chapter["box_text"]) == 13
+    assert len(edges) == 12 and len(chapter["tensor_of"]) == 13
     assert chapter.output("graph_figure").startswith("13 nodes, 12 edges")
-    # each leaf's box carries the gradient autograd stored
-    for fn, text in chapter["box_text"].items():
-        if hasattr(fn, "variable"):
-            assert text.endswith(f"grad {fn.variable.grad.item():g}")
+    # each box is a tensor's value and gradient, never a grad_fn: leaves from AccumulateGrad.variable,
+    # the others from the tensor the operation produced
+    inner = chapter["inner"]
+    for fn, (name, value, grad) in chapter["tensor_of"].items():
+        tensor = fn.variable if hasattr(fn, "variable") else inner[name]
+        assert tensor.grad_fn is (None if hasattr(fn, "variable") else fn)
+        assert (value, grad) == (tensor.item(), tensor.grad.item())
+        assert (value, grad) == (chapter["values"][name], chapter["grads"][name])
+    # every operation the graph holds has a symbol in the figure
+    assert {fn.name() for fn in nodes if fn.next_functions} <= set(chapter["SYMBOL"])
+
+
+def test_credit_assignment(chapter):
+    v, g = chapter["values"], chapter["grads"]
+    signal = chapter["signal"]
+    z = v["w1"] * v["x1"] + v["w2"] * v["x2"] + v["bias"]
+    assert signal == 2 * (max(z, 0) - v["target"]) * (z > 0) == 4.0
+    # a weight's gradient is the signal times its input; the bias's input is 1
+    assert g["w1"] == signal * v["x1"] == 8.0
+    assert g["w2"] == signal * v["x2"] == -4.0
+    assert g["bias"] == signal * 1.0 == 4.0
+    assert g["w1"] == 2 * g["bias"]                    # input 2: twice the blame
+    # inputs receive the signal times their weight
+    assert (g["x1"], g["x2"]) == (signal * v["w1"], signal * v["w2"]) == (2.0, -6.0)
+    # the loss really moves by about gradient x nudge; exactly, (z + input·e - t)² - (z - t)²
+    e = chapter["nudge"]
+    for name, inp in [("w1", v["x1"]), ("w2", v["x2"]), ("bias", 1.0)]:
+        exact = (z + inp * e - v["target"]) ** 2 - (z - v["target"]) ** 2
+        assert chapter["loss_change"][name] == pytest.approx(exact, abs=1e-12)
+        assert chapter["loss_change"][name] == pytest.approx(g[name] * e, abs=e * e * inp * inp + 1e-12)
+    assert chapter["loss_change"]["w1"] == pytest.approx(2 * chapter["loss_change"]["bias"], rel=0.01)
+    # an input of 0: its weight gets no blame
+    w1, bias, t = v["w1"], v["bias"], v["target"]
+    z0 = w1 * 2.0 + bias
+    assert chapter["w_pair"].grad.tolist() == [2 * (z0 - t) * 2.0, 0.0]
+    out = chapter.output("credit_assignment")
+    assert "w1             2         8 = 4 × 2                    +0.0800          +0.0804" in out
+    assert "inputs [2.0, 0.0]: dloss/dw1 = 2, dloss/dw2 = 0" in out
 
 
 def test_gates(chapter):
@@ -127,6 +163,9 @@ def test_two_layer_hand_gradients_against_finite_differences(chapter):
         assert torch.allclose(chapter["hand"][name], numeric, atol=1e-7), name
     assert chapter["mse"].item() == pytest.approx(loss(**params).item())
     assert chapter["largest_diff"] < 1e-12
+    diffs = [max(abs(a - b) for a, b in zip(chapter["hand"][n].flatten().tolist(), chapter["params_ag"][n].grad.flatten().tolist()))
+             for n in ("W1", "b1", "W2", "b2")]
+    assert chapter["largest_diff"] == max(diffs)
     assert chapter.output("two_layer_autograd").count("True") == 4
 
 

@@ -77,6 +77,9 @@ def test_best_constants_are_mean_and_median(chapter):
         assert chapter["best_constant"](values, "mae") == median
         assert f"{mansion:7.0f}  {mean:16.0f}  {mean:5.0f}  {median:16.0f}  {median:6.0f}" in out
     assert chapter["mse_guess"] == 430 and chapter["mae_guess"] == 260
+    # the prose: the MSE guess is worse than the MAE guess for six of the seven houses
+    prices = chapter["prices"].tolist()
+    assert sum(abs(p - 430) > abs(p - 260) for p in prices) == 6
 
 
 def test_best_constant_on_fresh_data(chapter):
@@ -223,6 +226,7 @@ def test_which_loss_table(chapter):
     out = chapter.output("which_loss")
     assert "one of 10 classes  CrossEntropyLoss    (4, 10)       (4,) int64" in out
     assert "predict a number   MSELoss             (4, 1)        (4, 1) float32" in out
+    assert "yes or no, ±1      hinge_loss          (4,)          (4,) float32" in out
 
 
 # ----------------------------------------------------------------------------- exercises
@@ -255,3 +259,43 @@ def test_cross_entropy_from_scratch_survives_extremes(chapter):
     labels = torch.tensor([1, 1])
     expected = (py_cross_entropy([1000.0, 0.0, -1000.0], 1) + py_cross_entropy([0.0, -120.0, 5.0], 1)) / 2
     assert fn(logits, labels).item() == pytest.approx(expected, rel=1e-5)
+
+
+# ----------------------------------------------------------------------------- hinge
+
+
+def test_hinge_table_is_max_of_zero_and_one_minus_margin(chapter):
+    scores = [3.0, 1.0, 0.4, -0.5, -2.0, 1.5]
+    labels = [1, 1, 1, 1, -1, -1]
+    out = chapter.output("hinge_table")
+    for i, (s, y) in enumerate(zip(scores, labels)):
+        m = y * s
+        hinge = max(0.0, 1 - m)
+        grad = -y if m < 1 else 0          # d/ds max(0, 1 - y s)
+        logistic = math.log1p(math.exp(-m))   # BCE with logits, label (y + 1) / 2
+        assert chapter["hinge_each"][i].item() == pytest.approx(hinge, abs=1e-6)
+        assert chapter["hinge_grads"][i].item() == pytest.approx(grad, abs=1e-6)
+        assert chapter["bce_each"][i].item() == pytest.approx(logistic, abs=1e-6)
+        assert f"{s:5.1f}  {y:5.0f}  {m:6.1f}  {hinge:10.1f}  {grad:8.0f}  {logistic:13.4f}" in out
+    mean = sum(max(0.0, 1 - y * s) for s, y in zip(scores, labels)) / 6
+    assert chapter["mean_hinge"].item() == pytest.approx(mean, abs=1e-6)
+    assert f"mean hinge loss: {mean:.4f}" in out
+    # the prose: a margin of at least 1 costs nothing, wrong-side points cost 1 - margin, BCE is never 0
+    assert [h == 0 for h in chapter["hinge_each"].tolist()] == [True, True, False, False, True, False]
+    assert chapter["bce_each"].min().item() > 0
+
+
+def test_hinge_loss_function_on_fresh_inputs(chapter):
+    gen = torch.Generator().manual_seed(3)
+    scores = torch.randn(50, generator=gen) * 2
+    labels = torch.randint(0, 2, (50,), generator=gen).float() * 2 - 1
+    expected = sum(max(0.0, 1 - y * s) for s, y in zip(scores.tolist(), labels.tolist())) / 50
+    assert chapter["hinge_loss"](scores, labels).item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_hinge_against_bce_curve(chapter):
+    # the figure's claims: BCE on logits lies above the hinge for margins >= 1 and below it for margins <= 0
+    m = chapter["margin_grid"].double()
+    hinge, logistic = torch.relu(1 - m), torch.log1p(torch.exp(-m))
+    assert (logistic[m >= 1] > hinge[m >= 1]).all()
+    assert (logistic[m <= 0] < hinge[m <= 0]).all()
