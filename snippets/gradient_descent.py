@@ -171,8 +171,9 @@ print(f"the perfect weight is {0.8 / 2.0:.1f}")
 factor_small_input = 1 - 0.5 ** 2       # input 0.5, no alpha
 factor_big_input = 1 - 2.0 ** 2         # input 2, no alpha
 factor_big_damped = 1 - 0.1 * 2.0 ** 2  # input 2, alpha 0.1
-print(f"distance to the perfect weight is multiplied each step by {factor_small_input:.2f} "
-      f"(input 0.5), {factor_big_input:.2f} (input 2), {factor_big_damped:.2f} (input 2, alpha 0.1)")
+print("each step multiplies the distance to the perfect weight by")
+print(f"{factor_small_input:.2f} (input 0.5), {factor_big_input:.2f} (input 2), "
+      f"{factor_big_damped:.2f} (input 2, alpha 0.1)")
 
 # %% thermometer
 celsius_true = torch.linspace(-5.0, 35.0, 12)          # 12 evenly spaced temperatures from -5 to 35
@@ -181,9 +182,9 @@ celsius = celsius_true + 0.5 * torch.randn(12)         # careful but noisy refer
 
 f_mean, f_std = fahrenheit.mean(), fahrenheit.std()
 fahrenheit_std = (fahrenheit - f_mean) / f_std         # standardized: mean 0, standard deviation 1
-print("raw inputs:         ", [round(v, 1) for v in fahrenheit.tolist()])
-print("standardized inputs:", [round(v, 2) for v in fahrenheit_std.tolist()])
-print("targets (°C):       ", [round(v, 1) for v in celsius.tolist()])
+print("raw (°F):    ", [round(v, 1) for v in fahrenheit.tolist()])
+print("standardized:", [round(v, 2) for v in fahrenheit_std.tolist()])
+print("targets (°C):", [round(v, 1) for v in celsius.tolist()])
 
 # %% first_gradients
 def line_loss(w, b, inputs, targets):
@@ -271,13 +272,13 @@ def line_hessian(inputs):
         inputs (torch.Tensor): a 1-D tensor of inputs (the targets do not matter).
     """
     x = inputs.double()
-    # L = mean((w·x + b - y)²), so ∂²L/∂w² = 2·mean(x²), ∂²L/∂w∂b = 2·mean(x) and ∂²L/∂b² = 2.
+    # L = mean((w·x + b - y)²): ∂²L/∂w² = 2·mean(x²), ∂²L/∂w∂b = 2·mean(x), ∂²L/∂b² = 2.
     return torch.tensor([[2 * (x ** 2).mean().item(), 2 * x.mean().item()],
                          [2 * x.mean().item(), 2.0]], dtype=torch.float64)
 
 
 def gradient_at(w, b, inputs):
-    """Autograd's gradient (∂L/∂w, ∂L/∂b) of ``line_loss`` at the point (w, b), in float64.
+    """Autograd's gradient (∂L/∂w, ∂L/∂b) of ``line_loss`` at (w, b), in float64.
 
     Args:
         w (float): the slope.
@@ -294,26 +295,35 @@ hessian = line_hessian(fahrenheit)
 # The loss is quadratic, so its gradient changes linearly: a unit step in w changes the
 # gradient by exactly the first column of the Hessian, a unit step in b by the second.
 at_origin = gradient_at(0.0, 0.0, fahrenheit)
-columns = [gradient_at(1.0, 0.0, fahrenheit) - at_origin, gradient_at(0.0, 1.0, fahrenheit) - at_origin]
-print("Hessian by hand:              ", [[round(v, 2) for v in row] for row in hessian.tolist()])
-print("change in autograd's gradient:", [[round(v, 2) for v in col.tolist()] for col in columns])
+columns = [gradient_at(1.0, 0.0, fahrenheit) - at_origin,
+           gradient_at(0.0, 1.0, fahrenheit) - at_origin]
+print("Hessian by hand:    ", [[round(v, 2) for v in row] for row in hessian.tolist()])
+print("autograd's columns: ", [[round(v, 2) for v in col.tolist()] for col in columns])
 
 curvatures = {}
 for name, inputs in [("raw", fahrenheit), ("standardized", fahrenheit_std)]:
-    smallest, largest = torch.linalg.eigvalsh(line_hessian(inputs)).tolist()  # eigenvalues, smallest first
+    # eigvalsh: the eigenvalues of a symmetric matrix, smallest first
+    smallest, largest = torch.linalg.eigvalsh(line_hessian(inputs)).tolist()
     curvatures[name] = (smallest, largest)
-    print(f"{name:12}  λ_min = {smallest:8.4f}   λ_max = {largest:9.2f}   "
-          f"λ_max / λ_min = {largest / smallest:8.1f}   2 / λ_max = {2 / largest:.3g}")
+    print(f"{name:12}  λ_min {smallest:6.4f}  λ_max {largest:7.2f}  "
+          f"λ_max/λ_min {largest / smallest:7.1f}  2/λ_max {2 / largest:.4g}")
 safe_rate = 2 / curvatures["raw"][1]  # the largest safe learning rate on raw inputs
+raw_condition = curvatures["raw"][1] / curvatures["raw"][0]
+print(f"the α = 1e-4 used above is {1e-4 / safe_rate:.0%} of the limit {safe_rate:.4g}")
 
 # %% edge_runs
 edge_rates = {"0.95 × limit": 0.95 * safe_rate, "1.05 × limit": 1.05 * safe_rate}
-edge_runs = {name: fit_line(fahrenheit, celsius, rate, scale_steps) for name, rate in edge_rates.items()}
+edge_runs = {name: fit_line(fahrenheit, celsius, rate, scale_steps)
+             for name, rate in edge_rates.items()}
 checkpoints = [0, 1, 2, 3, 10, 50, 100]
-print(f"{'step':>14}" + "".join(f"{n:>11}" for n in checkpoints))
+print(f"{'step':>12}" + "".join(f"{n:>10}" for n in checkpoints))
 for name, (run_path, losses) in edge_runs.items():
-    print(f"{name:>14}" + "".join(f"{losses[n]:11.4g}" for n in checkpoints))
+    print(f"{name:>12}" + "".join(f"{losses[n]:10.4g}" for n in checkpoints))
 below_losses, above_losses = edge_runs["0.95 × limit"][1], edge_runs["1.05 × limit"][1]
+floor_factor = 1 - 2 / raw_condition  # along the valley floor, the best any safe α can do
+floor_remaining = floor_factor ** scale_steps
+print(f"along the floor each step keeps at least 1 - 2 λ_min / λ_max = {floor_factor:.5f}")
+print(f"of the distance; after {scale_steps} steps, at least {floor_remaining:.3f} of it")
 assert math.isfinite(below_losses[-1]) and below_losses[-1] < below_losses[0] < above_losses[-1]
 
 # %% bowl_plot
@@ -325,13 +335,13 @@ def loss_surface(inputs, w_values, b_values):
         w_values (torch.Tensor): the slopes, a 1-D tensor.
         b_values (torch.Tensor): the intercepts, a 1-D tensor.
     """
-    # Broadcasting: (len(b), 1, 1) and (1, len(w), 1) against the inputs along the last dimension.
+    # Broadcasting: (len(b), 1, 1) and (1, len(w), 1) against the inputs on the last dim.
     predictions = w_values[None, :, None] * inputs + b_values[:, None, None]
     return ((predictions - celsius) ** 2).mean(dim=-1)
 
 
 levels = [0.3, 1, 3, 10, 30, 100, 300, 1000]
-panels = [("raw °F inputs", fahrenheit, edge_runs["0.95 × limit"][0], "α = 0.95 × 2 / λ_max",
+panels = [("raw °F inputs", fahrenheit, edge_runs["0.95 × limit"][0], "α = 0.95 × 2/λ_max",
            torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81)),
           ("standardized inputs", fahrenheit_std, std_path, "α = 0.1",
            torch.linspace(-3, 20, 81), torch.linspace(-3, 20, 81))]
@@ -361,11 +371,12 @@ def thermometer_loss(params):
 
 
 def descend_by_hand(update, steps, **settings):
-    """Minimise ``thermometer_loss`` from w = b = 0 with a hand-written update; return the path of (w, b).
+    """Minimise ``thermometer_loss`` from w = b = 0 by hand; return the path of (w, b).
 
     Args:
-        update (Callable): called as ``update(params, grad, state, step, **settings)`` under
-            ``torch.no_grad()``; it changes ``params`` in place and keeps what it remembers in ``state``.
+        update (Callable): called as ``update(params, grad, state, step, **settings)``
+            under ``torch.no_grad()``; it changes ``params`` in place and keeps what
+            it remembers between steps in the dictionary ``state``.
         steps (int): how many updates to make.
         **settings: the learning rate and any other settings of ``update``.
     """
@@ -400,7 +411,7 @@ print("by hand:", [[round(v, 6) for v in point] for point in sgd_by_hand.tolist(
 
 # %% torch_optim
 def descend_with(optimizer_class, steps, **settings):
-    """The same descent as ``descend_by_hand``, with a ``torch.optim`` optimizer taking the steps.
+    """The same descent as ``descend_by_hand``, with a ``torch.optim`` optimizer.
 
     Args:
         optimizer_class (type): for example ``torch.optim.SGD``.
@@ -441,10 +452,11 @@ def momentum_update(params, grad, state, step, lr, momentum):
 
 
 check_steps = 5  # how many steps each hand-written rule is checked against torch.optim
-momentum_gap = (descend_by_hand(momentum_update, check_steps, lr=sgd_rate, momentum=0.9)
-                - descend_with(torch.optim.SGD, check_steps, lr=sgd_rate, momentum=0.9)).abs().max().item()
-print(f"momentum by hand against torch.optim.SGD(momentum=0.9), {check_steps} steps: "
-      f"largest difference {momentum_gap:.1e}")
+mine = descend_by_hand(momentum_update, check_steps, lr=sgd_rate, momentum=0.9)
+theirs = descend_with(torch.optim.SGD, check_steps, lr=sgd_rate, momentum=0.9)
+momentum_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.SGD(momentum=0.9) over {check_steps} steps:")
+print(f"largest difference {momentum_gap:.1e}")
 
 # %% adagrad
 def adagrad_update(params, grad, state, step, lr, eps=1e-10):
@@ -464,9 +476,11 @@ def adagrad_update(params, grad, state, step, lr, eps=1e-10):
     params -= lr * grad / (state["sum_sq"].sqrt() + eps)
 
 
-adagrad_gap = (descend_by_hand(adagrad_update, check_steps, lr=1.0)
-               - descend_with(torch.optim.Adagrad, check_steps, lr=1.0)).abs().max().item()
-print(f"AdaGrad by hand against torch.optim.Adagrad, {check_steps} steps: largest difference {adagrad_gap:.1e}")
+mine = descend_by_hand(adagrad_update, check_steps, lr=1.0)
+theirs = descend_with(torch.optim.Adagrad, check_steps, lr=1.0)
+adagrad_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.Adagrad over {check_steps} steps:")
+print(f"largest difference {adagrad_gap:.1e}")
 
 # %% rmsprop
 def rmsprop_update(params, grad, state, step, lr, alpha=0.99, eps=1e-8):
@@ -478,7 +492,7 @@ def rmsprop_update(params, grad, state, step, lr, alpha=0.99, eps=1e-8):
         state (dict): holds the running average s of squared gradients.
         step (int): the step number, counted from 1.
         lr (float): the learning rate α.
-        alpha (float): ρ, how much of the old average survives each step (PyTorch calls it alpha).
+        alpha (float): ρ, how much of the old average survives each step.
         eps (float): ε, keeps the division safe when s is 0.
     """
     if step == 1:
@@ -487,13 +501,15 @@ def rmsprop_update(params, grad, state, step, lr, alpha=0.99, eps=1e-8):
     params -= lr * grad / (state["mean_sq"].sqrt() + eps)
 
 
-rmsprop_gap = (descend_by_hand(rmsprop_update, check_steps, lr=0.1)
-               - descend_with(torch.optim.RMSprop, check_steps, lr=0.1)).abs().max().item()
-print(f"RMSProp by hand against torch.optim.RMSprop, {check_steps} steps: largest difference {rmsprop_gap:.1e}")
+mine = descend_by_hand(rmsprop_update, check_steps, lr=0.1)
+theirs = descend_with(torch.optim.RMSprop, check_steps, lr=0.1)
+rmsprop_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.RMSprop over {check_steps} steps:")
+print(f"largest difference {rmsprop_gap:.1e}")
 
 # %% adam
 def adam_update(params, grad, state, step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-    """Adam: running averages m of g and v of g², corrected for their start at 0, then θ ← θ - α·m̂ / (√v̂ + ε).
+    """Adam: averages m of g and v of g², corrected, then θ ← θ - α·m̂ / (√v̂ + ε).
 
     Args:
         params (torch.Tensor): the parameters, changed in place.
@@ -510,7 +526,8 @@ def adam_update(params, grad, state, step, lr, beta1=0.9, beta2=0.999, eps=1e-8)
         state["v"] = torch.zeros(params.shape)
     state["m"] = beta1 * state["m"] + (1 - beta1) * grad
     state["v"] = beta2 * state["v"] + (1 - beta2) * grad ** 2
-    m_hat = state["m"] / (1 - beta1 ** step)  # both averages start at 0; this undoes the pull towards 0
+    # Both averages start at 0; dividing undoes that pull towards 0.
+    m_hat = state["m"] / (1 - beta1 ** step)
     v_hat = state["v"] / (1 - beta2 ** step)
     params -= lr * m_hat / (v_hat.sqrt() + eps)
 
@@ -518,10 +535,12 @@ def adam_update(params, grad, state, step, lr, beta1=0.9, beta2=0.999, eps=1e-8)
 adam_rate = 0.5
 adam_by_hand = descend_by_hand(adam_update, check_steps, lr=adam_rate)
 adam_torch = descend_with(torch.optim.Adam, check_steps, lr=adam_rate)
-print(f"{'step':>4}  {'w by hand':>10} {'w, torch':>10}  {'b by hand':>10} {'b, torch':>10}  {'difference':>10}")
+print(f"{'step':>4}  {'w by hand':>10} {'w, torch':>10}  {'b by hand':>10} {'b, torch':>10}"
+      f"  {'difference':>10}")
 for step, (mine, theirs) in enumerate(zip(adam_by_hand.tolist(), adam_torch.tolist())):
     gap = max(abs(a - b) for a, b in zip(mine, theirs))
-    print(f"{step:4d}  {mine[0]:10.6f} {theirs[0]:10.6f}  {mine[1]:10.6f} {theirs[1]:10.6f}  {gap:10.1e}")
+    print(f"{step:4d}  {mine[0]:10.6f} {theirs[0]:10.6f}  {mine[1]:10.6f} {theirs[1]:10.6f}"
+          f"  {gap:10.1e}")
 adam_gap = (adam_by_hand - adam_torch).abs().max().item()
 
 # %% compare_optimizers
@@ -536,15 +555,15 @@ contenders = {  # name: (torch.optim class, its settings)
 optimizer_paths = {name: descend_with(cls, comparison_steps, **settings)
                    for name, (cls, settings) in contenders.items()}
 optimizer_losses = {}
-print(f"{'optimizer':9} {'settings':30} {'w':>7} {'b':>8} {'loss after ' + str(comparison_steps):>15}")
+print(f"{'optimizer':9} {'settings':30} {'w':>7} {'b':>8} {'final loss':>11}")
 for name, run_path in optimizer_paths.items():
     with torch.no_grad():
         optimizer_losses[name] = thermometer_loss(run_path[-1]).item()
     settings = ", ".join(f"{key} {value:.3g}" for key, value in contenders[name][1].items())
     w_end, b_end = run_path[-1].tolist()
-    print(f"{name:9} {settings:30} {w_end:7.4f} {b_end:8.4f} {optimizer_losses[name]:15.4f}")
+    print(f"{name:9} {settings:30} {w_end:7.4f} {b_end:8.4f} {optimizer_losses[name]:11.4f}")
     assert math.isfinite(optimizer_losses[name])
-print(f"{'plain gradient descent on standardized inputs, 100 steps:':56} {std_losses[-1]:.4f}")
+print(f"plain descent on standardized inputs, {scale_steps} steps: {std_losses[-1]:.4f}")
 
 # %% optimizers_plot
 w_values, b_values = torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81)
@@ -615,7 +634,7 @@ plt.show()
 
 # %% momentum
 def descend_with_momentum(f, start, learning_rate, steps, momentum):
-    """Gradient descent with momentum on a function of one number, by torch.optim.SGD; return ``(xs, values)``.
+    """Gradient descent with momentum on a function of one number; return ``(xs, values)``.
 
     Args:
         f (Callable): the function to minimise; it must accept a scalar tensor.
@@ -674,7 +693,7 @@ best = readings.mean().item()
 
 
 def estimate_mean(use_schedule, epochs=10):
-    """Estimate the mean of ``readings`` by SGD on (m - reading)², one reading per step; return the history.
+    """Estimate the mean of ``readings`` by SGD on (m - reading)², one reading per step.
 
     Args:
         use_schedule (bool): if True, halve the learning rate every 2 epochs with StepLR.
@@ -749,16 +768,17 @@ for rate in [0.1, 0.2, 0.3, 0.33, 0.34, 0.4]:
 
 
 # %% ex_adam_first_step
-first_steps = descend_with(torch.optim.Adam, 1, lr=adam_rate)[1]  # (w, b) after one step from (0, 0)
+first_steps = descend_with(torch.optim.Adam, 1, lr=adam_rate)[1]  # (w, b) after one step
 first_gradient = gradient_at(0.0, 0.0, fahrenheit)
-print(f"gradient at (0, 0):  dL/dw = {first_gradient[0].item():9.2f}   dL/db = {first_gradient[1].item():7.2f}")
+dw, db = first_gradient.tolist()
+print(f"gradient at (0, 0):  dL/dw = {dw:9.2f}   dL/db = {db:7.2f}")
 print(f"after one Adam step: w = {first_steps[0].item():.6f}   b = {first_steps[1].item():.6f}")
-uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # m / √v at t = 1, in units of g / |g|, without the correction
+uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # m / √v at t = 1, in units of sign(g)
 print(f"without the bias correction the first step would be {uncorrected:.2f} × α")
 
 # %% ex_momentum_limit
 def momentum_limit_verdicts(momentum, rates, steps=60):
-    """Run momentum on the parabola from x = 0 at each learning rate; print whether it closed in.
+    """Run momentum on ``parabola`` from x = 0 at each rate; report whether it closed in.
 
     Args:
         momentum (float): μ.
@@ -769,8 +789,9 @@ def momentum_limit_verdicts(momentum, rates, steps=60):
     for rate in rates:
         xs, _ = descend_with_momentum(parabola, 0.0, rate, steps, momentum)
         verdicts[rate] = abs(xs[-1] - 5) < 5
-        print(f"μ = {momentum}, α = {rate:4.2f}: |x - 5| after {steps} steps = {abs(xs[-1] - 5):10.4g}  "
-              f"{'closer than the start' if verdicts[rate] else 'farther than the start'}")
+        verdict = "closer than the start" if verdicts[rate] else "farther than the start"
+        print(f"μ = {momentum}, α = {rate:4.2f}: |x - 5| after {steps} steps = "
+              f"{abs(xs[-1] - 5):10.4g}  {verdict}")
     return verdicts
 
 
