@@ -342,22 +342,24 @@ def loss_surface(inputs, w_values, b_values):
 
 levels = [0.3, 1, 3, 10, 30, 100, 300, 1000]
 panels = [("raw °F inputs", fahrenheit, edge_runs["0.95 × limit"][0], "α = 0.95 × 2/λ_max",
-           torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81)),
+           torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81), (std_w_per_f, std_b_in_c)),
           ("standardized inputs", fahrenheit_std, std_path, "α = 0.1",
-           torch.linspace(-3, 20, 81), torch.linspace(-3, 20, 81))]
+           torch.linspace(-3, 20, 81), torch.linspace(-3, 20, 81), (std_w, std_b))]
 fig, axes = plt.subplots(1, 2, figsize=(9, 4))
-for ax, (title, inputs, run_path, label, w_values, b_values) in zip(axes, panels):
+for ax, (title, inputs, run_path, label, w_values, b_values, lowest) in zip(axes, panels):
     surface = loss_surface(inputs, w_values, b_values)
     contours = ax.contour(w_values.tolist(), b_values.tolist(), surface.tolist(), levels=levels,
                           colors="0.6", linewidths=0.8)
     ax.clabel(contours, fontsize=7, fmt="%g")
     ax.plot(run_path[:, 0].tolist(), run_path[:, 1].tolist(), "o-", color="C3", markersize=2.5,
             linewidth=0.8, label=f"gradient descent, {label}")
+    ax.plot(*lowest, "*", color="0.4", markersize=9, label="the minimum")
     ax.set_title(title)
     ax.set_xlabel("w")
     ax.set_ylabel("b")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="center left" if ax is axes[0] else "lower right", fontsize=8)
 fig.suptitle("The loss over (w, b), with the first 100 steps of gradient descent from (0, 0)")
+fig.tight_layout()
 plt.show()
 
 # %% by_hand
