@@ -89,3 +89,41 @@ def test_no_figure_is_a_white_block_in_either_scheme(browser, server, built_site
     context.close()
     assert seen >= 20
     assert not problems, "\n".join(problems)
+
+
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => { const f = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+                               return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); };
+  const background = e => { for (; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor);
+                               if (c.length === 3 || c[3] > 0.5) return c.slice(0, 3); }
+                             return rgb(getComputedStyle(document.body).backgroundColor).slice(0, 3); };
+  const worst = [];
+  for (const e of document.querySelectorAll('.widget *')) {
+    const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !e.getClientRects().length) continue;
+    const style = getComputedStyle(e);
+    const ink = rgb(e instanceof SVGElement ? style.fill : style.color).slice(0, 3);
+    const [a, b] = [lum(ink), lum(background(e instanceof SVGElement ? e.closest('svg') : e))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 3) worst.push(`${e.tagName} "${e.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+  }
+  return worst;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_widget_text_is_readable_in_both_schemes(browser, server, built_site, scheme):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, color_scheme=scheme)
+    page = context.new_page()
+    problems, widgets = [], 0
+    for chapter in chapter_modules():
+        if 'class="widget"' not in (built_site / chapter / "index.html").read_text(encoding="utf-8"):
+            continue
+        page.goto(f"{server}/{chapter}/", wait_until="networkidle")
+        page.locator(".widget svg").first.wait_for()
+        widgets += page.locator(".widget").count()
+        problems += [f"{chapter}: {item}" for item in page.evaluate(CONTRAST)]
+    context.close()
+    assert widgets >= 3
+    assert not problems, "\n".join(problems)
