@@ -108,6 +108,7 @@ assert final_losses["about right"] < final_losses["too small"] < runs["too small
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 for name, rate in rates.items():
     ax.semilogy(runs[name][1], label=f"α = {rate} ({name})")
+ax.minorticks_off()  # only the ticks at powers of ten
 ax.set_xlabel("step")
 ax.set_ylabel("f(x), log scale")
 ax.set_title("The same problem with four learning rates")
@@ -258,6 +259,7 @@ assert raw_losses[-1] < raw_losses[0] and std_losses[-1] < std_losses[0]
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 ax.semilogy(raw_losses, label="raw °F inputs, α = 1e-4")
 ax.semilogy(std_losses, label="standardized inputs, α = 0.1")
+ax.minorticks_off()  # only the ticks at powers of ten
 ax.set_xlabel("step")
 ax.set_ylabel("mean squared error, log scale")
 ax.set_title("One learning rate for w and b: raw inputs stall")
@@ -340,25 +342,27 @@ def loss_surface(inputs, w_values, b_values):
     return ((predictions - celsius) ** 2).mean(dim=-1)
 
 
-levels = [0.3, 1, 3, 10, 30, 100, 300, 1000]
+levels = [1, 10, 100, 1000]  # the loss on each contour line
+shown_steps = 40  # the first steps tell the story; the rest bunch up on the same spots
 panels = [("raw °F inputs", fahrenheit, edge_runs["0.95 × limit"][0], "α = 0.95 × 2/λ_max",
-           torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81), (std_w_per_f, std_b_in_c)),
+           torch.linspace(-0.05, 0.75, 41), torch.linspace(-20, 3, 41), (std_w_per_f, std_b_in_c)),
           ("standardized inputs", fahrenheit_std, std_path, "α = 0.1",
-           torch.linspace(-3, 20, 81), torch.linspace(-3, 20, 81), (std_w, std_b))]
+           torch.linspace(-3, 20, 41), torch.linspace(-3, 20, 41), (std_w, std_b))]
 fig, axes = plt.subplots(1, 2, figsize=(9, 4))
 for ax, (title, inputs, run_path, label, w_values, b_values, lowest) in zip(axes, panels):
     surface = loss_surface(inputs, w_values, b_values)
     contours = ax.contour(w_values.tolist(), b_values.tolist(), surface.tolist(), levels=levels,
                           colors="0.6", linewidths=0.8)
     ax.clabel(contours, fontsize=7, fmt="%g")
-    ax.plot(run_path[:, 0].tolist(), run_path[:, 1].tolist(), "o-", color="C3", markersize=2.5,
+    first = run_path[:shown_steps + 1]
+    ax.plot(first[:, 0].tolist(), first[:, 1].tolist(), "o-", color="C3", markersize=2.5,
             linewidth=0.8, label=f"gradient descent, {label}")
     ax.plot(*lowest, "*", color="0.4", markersize=9, label="the minimum")
     ax.set_title(title)
     ax.set_xlabel("w")
     ax.set_ylabel("b")
     ax.legend(loc="center left" if ax is axes[0] else "lower right", fontsize=8)
-fig.suptitle("The loss over (w, b), with the first 100 steps of gradient descent from (0, 0)")
+fig.suptitle(f"The loss over (w, b), with the first {shown_steps} steps of gradient descent from (0, 0)")
 fig.tight_layout()
 plt.show()
 
@@ -377,8 +381,9 @@ def descend_by_hand(update, steps, **settings):
 
     Args:
         update (Callable): called as ``update(params, grad, state, step, **settings)``
-            under ``torch.no_grad()``; it changes ``params`` in place and keeps what
-            it remembers between steps in the dictionary ``state``.
+            under ``torch.no_grad()``, with ``grad`` the gradient of ``params`` and
+            ``step`` counted from 1; it changes ``params`` in place and keeps what it
+            remembers between steps in the dictionary ``state``.
         steps (int): how many updates to make.
         **settings: the learning rate and any other settings of ``update``.
     """
@@ -568,7 +573,7 @@ for name, run_path in optimizer_paths.items():
 print(f"plain descent on standardized inputs, {scale_steps} steps: {std_losses[-1]:.4f}")
 
 # %% optimizers_plot
-w_values, b_values = torch.linspace(-0.05, 0.75, 81), torch.linspace(-20, 3, 81)
+w_values, b_values = torch.linspace(-0.05, 0.75, 31), torch.linspace(-20, 3, 31)
 surface = loss_surface(fahrenheit, w_values, b_values).tolist()
 fig, axes = plt.subplots(2, 3, figsize=(9.6, 6.4), sharex=True, sharey=True)
 loss_axes = axes[1, 2]
@@ -576,10 +581,9 @@ loss_axes.remove()  # the sixth panel gets its own axes: loss against step, not 
 loss_axes = fig.add_subplot(2, 3, 6)
 for k, (ax, (name, run_path)) in enumerate(zip(axes.flat, optimizer_paths.items())):
     colour = f"C{k}"
-    contours = ax.contour(w_values.tolist(), b_values.tolist(), surface, levels=levels, colors="0.6",
-                          linewidths=0.6)
-    ax.plot(run_path[:, 0].tolist(), run_path[:, 1].tolist(), "o-", color=colour, markersize=1.5,
-            linewidth=0.7)
+    ax.contour(w_values.tolist(), b_values.tolist(), surface, levels=levels, colors="0.6",
+               linewidths=0.6)
+    ax.plot(run_path[:, 0].tolist(), run_path[:, 1].tolist(), color=colour, linewidth=0.8)
     ax.plot([std_w_per_f], [std_b_in_c], "*", color="0.4", markersize=9)  # the least-squares line
     ax.set_xlim(w_values[0].item(), w_values[-1].item())
     ax.set_ylim(b_values[0].item(), b_values[-1].item())
@@ -590,6 +594,7 @@ for ax in axes[1, :2]:
     ax.set_xlabel("w")
 for ax in axes[:, 0]:
     ax.set_ylabel("b")
+loss_axes.minorticks_off()  # only the ticks at powers of ten
 loss_axes.set_xlabel("step")
 loss_axes.set_title("loss, log scale", fontsize=10)
 loss_axes.legend(fontsize=7)
@@ -670,20 +675,6 @@ for s in two_minima_starts:
     print(f"{s:5.1f}  {plain_runs[s][0][-1]:9.4f}  {momentum_runs[s][0][-1]:16.4f}")
     assert math.isfinite(momentum_runs[s][1][-1]) and momentum_runs[s][1][-1] < momentum_runs[s][1][0]
 momentum_end = momentum_runs[2.0][0][-1]
-
-# %% momentum_plot
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
-ax.plot(plain_runs[2.0][0], label="plain gradient descent", color="C3")
-ax.plot(momentum_runs[2.0][0], label=f"momentum {momentum}", color="C2")
-ax.axhline(left_end, color="0.6", linestyle="--", linewidth=1)
-ax.axhline(right_end, color="0.6", linestyle=":", linewidth=1)
-ax.text(two_minima_steps, left_end + 0.1, "global minimum", ha="right", fontsize=8)
-ax.text(two_minima_steps, right_end + 0.1, "local minimum", ha="right", fontsize=8)
-ax.set_xlabel("step")
-ax.set_ylabel("x")
-ax.set_title("Starting at x = 2: momentum rolls over the hump")
-ax.legend(loc="center right")
-plt.show()
 
 # %% momentum_no_guarantee
 risky_xs, _ = descend_with_momentum(two_minima, -2.0, 0.05, two_minima_steps, momentum)
@@ -779,22 +770,9 @@ uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # m / √v at t = 1, in units of s
 print(f"without the bias correction the first step would be {uncorrected:.2f} × α")
 
 # %% ex_momentum_limit
-def momentum_limit_verdicts(momentum, rates, steps=60):
-    """Run momentum on ``parabola`` from x = 0 at each rate; report whether it closed in.
-
-    Args:
-        momentum (float): μ.
-        rates (list[float]): the learning rates to try.
-        steps (int): how many updates each run makes.
-    """
-    verdicts = {}
-    for rate in rates:
-        xs, _ = descend_with_momentum(parabola, 0.0, rate, steps, momentum)
-        verdicts[rate] = abs(xs[-1] - 5) < 5
-        verdict = "closer than the start" if verdicts[rate] else "farther than the start"
-        print(f"μ = {momentum}, α = {rate:4.2f}: |x - 5| after {steps} steps = "
-              f"{abs(xs[-1] - 5):10.4g}  {verdict}")
-    return verdicts
-
-
-momentum_verdicts = momentum_limit_verdicts(0.5, [0.9, 1.4, 1.6, 2.0])
+momentum_verdicts = {}  # learning rate: did the run close in on 5?
+for rate in [0.9, 1.4, 1.6, 2.0]:
+    xs, _ = descend_with_momentum(parabola, 0.0, rate, 60, momentum=0.5)
+    momentum_verdicts[rate] = abs(xs[-1] - 5) < 5
+    verdict = "closer than the start" if momentum_verdicts[rate] else "farther than the start"
+    print(f"μ = 0.5, α = {rate:4.2f}: |x - 5| after 60 steps = {abs(xs[-1] - 5):10.4g}  {verdict}")
