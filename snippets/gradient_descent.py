@@ -429,7 +429,7 @@ def descend_with(optimizer_class, steps, **settings):
     optimizer = optimizer_class([params], **settings)  # a list of the tensors it may change
     path = [params.tolist()]
     for _ in range(steps):
-        optimizer.zero_grad()                # clears params.grad, as params.grad.zero_() did
+        optimizer.zero_grad()                # clears params.grad (sets it to None)
         thermometer_loss(params).backward()
         optimizer.step()                     # the update, under no_grad, inside the optimizer
         path.append(params.tolist())

@@ -358,6 +358,7 @@ def test_the_comparison(chapter):
     assert losses["Adam"] < losses["RMSProp"] < losses["AdaGrad"] < losses["momentum"] < losses["SGD"]
     _, _, best = least_squares(F, C)
     assert losses["Adam"] < 1.5 * best and chapter["std_losses"][-1] < losses["Adam"]
+    assert 2 * chapter["scale_steps"] == chapter["comparison_steps"]  # "in half the steps"
     # the first steps follow the equations (float32 and float64 part ways later on this narrow valley)
     for name, rule, extra in [("SGD", "sgd", {}), ("momentum", "momentum", {"momentum": 0.9})]:
         ref = reference_path(F, C, rule, 20, chapter["sgd_rate"], **extra)
