@@ -4,7 +4,6 @@ Each ``# %% name`` cell is shown on the page docs/gradient_descent.md, with what
 """
 
 # %% parabola
-import copy
 import math
 
 import matplotlib.pyplot as plt
@@ -18,15 +17,6 @@ def parabola(x):
 
     Args:
         x (float | torch.Tensor): a number or a tensor.
-
-    Returns:
-        value (float | torch.Tensor): (x - 5) squared, of the same kind as ``x``.
-
-    Examples:
-        >>> parabola(5.0), parabola(0.0)   # the bottom, and our starting point
-        (0.0, 25.0)
-        >>> parabola(torch.tensor([4.0, 7.0]))
-        tensor([1., 4.])
     """
     return (x - 5) ** 2
 
@@ -53,14 +43,15 @@ for step in range(steps):
 
 final_x = x.item()
 print(f"{steps:4d}  {final_x:8.4f}  {parabola(final_x):8.4f}")
+print(f"final x = {final_x:.6f} (target 5)")
 assert math.isfinite(final_x) and parabola(final_x) < parabola(start)
 
 # %% closed_form
 shrink = 1 - 2 * learning_rate  # each step multiplies the distance to 5 by this
 predicted_x = 5 + (start - 5) * shrink ** steps
 print(f"each step multiplies x - 5 by 1 - 2α = {shrink:.1f}")
-print(f"closed form, 5 + ({start:g} - 5) × {shrink:.1f}^{steps}: {predicted_x:.5f}")
-print(f"gradient descent in float32 gave:  {final_x:.5f}")
+print(f"closed form, 5 + ({start:g} - 5) × {shrink:.1f}^{steps}: {predicted_x:.6f}")
+print(f"gradient descent in float32 gave:  {final_x:.6f}")
 
 # %% path_plot
 curve_x = [-1 + 12 * i / 120 for i in range(121)]
@@ -70,7 +61,7 @@ ax.plot(path, [parabola(v) for v in path], "o-", color="C0", markersize=4, linew
         label=f"{steps} steps with α = {learning_rate}")
 ax.annotate("start", (path[0], parabola(path[0])), xytext=(8, 0), textcoords="offset points")
 ax.annotate(f"after {steps} steps", (path[-1], parabola(path[-1])), xytext=(path[-1] + 1.5, 12),
-            arrowprops={"arrowstyle": "->", "color": "0.3"})
+            arrowprops={"arrowstyle": "->", "color": "0.5"})
 ax.set_xlabel("x")
 ax.set_ylabel("f(x)")
 ax.set_title("Gradient descent on (x − 5)²: big steps first, then smaller")
@@ -79,22 +70,13 @@ plt.show()
 
 # %% learning_rates
 def descend(f, start, learning_rate, steps):
-    """Run plain gradient descent on a function of one number.
+    """Run plain gradient descent on a function of one number; return ``(xs, values)`` along the way.
 
     Args:
         f (Callable): the function to minimise; it must accept a scalar tensor.
         start (float): the first x.
         learning_rate (float): the step size α.
         steps (int): how many updates to make.
-
-    Returns:
-        path (tuple[list[float], list[float]]): ``(xs, values)``, x before each step and after the
-            last one, and f at each of those points: ``steps + 1`` floats each.
-
-    Examples:
-        >>> xs, values = descend(parabola, start=0.0, learning_rate=0.25, steps=3)
-        >>> xs, values   # 1 - 2α = 0.5: each step halves the distance to 5
-        ([0.0, 2.5, 3.75, 4.375], [25.0, 6.25, 1.5625, 0.390625])
     """
     x = torch.tensor(start, requires_grad=True)
     xs, values = [], []
@@ -126,6 +108,7 @@ assert final_losses["about right"] < final_losses["too small"] < runs["too small
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 for name, rate in rates.items():
     ax.semilogy(runs[name][1], label=f"α = {rate} ({name})")
+ax.minorticks_off()  # only the ticks at powers of ten
 ax.set_xlabel("step")
 ax.set_ylabel("f(x), log scale")
 ax.set_title("The same problem with four learning rates")
@@ -163,7 +146,7 @@ print(f"ratio: {w.grad.item() / first_step:.1f}, so the loop is gradient descent
 
 # %% pcl_big_input
 def predict_compare_learn(weight, input_value, goal_pred, iterations, alpha=1.0):
-    """Trask's one-weight loop, with an optional learning rate ``alpha``.
+    """Run the one-weight predict-compare-learn loop and return the weights, the starting one first.
 
     Args:
         weight (float): the starting weight.
@@ -171,13 +154,6 @@ def predict_compare_learn(weight, input_value, goal_pred, iterations, alpha=1.0)
         goal_pred (float): the prediction we want.
         iterations (int): how many updates to make.
         alpha (float): multiplies the step ``(pred - goal_pred) * input_value``.
-
-    Returns:
-        weights (list[float]): the weights, the starting one first.
-
-    Examples:
-        >>> [round(w, 4) for w in predict_compare_learn(0.5, 2.0, 0.8, 3)]   # the gap to 0.4 is × -3 each step
-        [0.5, 0.1, 1.3, -2.3]
     """
     weights = [weight]
     for _ in range(iterations):
@@ -196,19 +172,20 @@ print(f"the perfect weight is {0.8 / 2.0:.1f}")
 factor_small_input = 1 - 0.5 ** 2       # input 0.5, no alpha
 factor_big_input = 1 - 2.0 ** 2         # input 2, no alpha
 factor_big_damped = 1 - 0.1 * 2.0 ** 2  # input 2, alpha 0.1
-print(f"distance to the perfect weight is multiplied each step by {factor_small_input:.2f} "
-      f"(input 0.5), {factor_big_input:.2f} (input 2), {factor_big_damped:.2f} (input 2, alpha 0.1)")
+print("each step multiplies the distance to the perfect weight by")
+print(f"{factor_small_input:.2f} (input 0.5), {factor_big_input:.2f} (input 2), "
+      f"{factor_big_damped:.2f} (input 2, alpha 0.1)")
 
 # %% thermometer
-celsius_true = torch.linspace(-5.0, 35.0, 12)
+celsius_true = torch.linspace(-5.0, 35.0, 12)          # 12 evenly spaced temperatures from -5 to 35
 fahrenheit = celsius_true * 1.8 + 32                   # what our thermometer shows
 celsius = celsius_true + 0.5 * torch.randn(12)         # careful but noisy reference readings
 
 f_mean, f_std = fahrenheit.mean(), fahrenheit.std()
 fahrenheit_std = (fahrenheit - f_mean) / f_std         # standardized: mean 0, standard deviation 1
-print("raw inputs:         ", [round(v, 1) for v in fahrenheit.tolist()])
-print("standardized inputs:", [round(v, 2) for v in fahrenheit_std.tolist()])
-print("targets (°C):       ", [round(v, 1) for v in celsius.tolist()])
+print("raw (°F):    ", [round(v, 1) for v in fahrenheit.tolist()])
+print("standardized:", [round(v, 2) for v in fahrenheit_std.tolist()])
+print("targets (°C):", [round(v, 1) for v in celsius.tolist()])
 
 # %% first_gradients
 def line_loss(w, b, inputs, targets):
@@ -219,14 +196,6 @@ def line_loss(w, b, inputs, targets):
         b (torch.Tensor): the intercept.
         inputs (torch.Tensor): a 1-D tensor of inputs.
         targets (torch.Tensor): the targets, the same length.
-
-    Returns:
-        loss (torch.Tensor): the mean of the squared errors, a scalar.
-
-    Examples:
-        >>> w, b = torch.tensor(2.0), torch.tensor(1.0)   # the line predicts 1 and 3; the errors are 0 and -2
-        >>> line_loss(w, b, torch.tensor([0.0, 1.0]), torch.tensor([1.0, 5.0]))   # (0² + 2²) / 2
-        tensor(2.)
     """
     return ((w * inputs + b - targets) ** 2).mean()
 
@@ -243,29 +212,20 @@ raw_ratio = first_grads["raw"][0] / first_grads["raw"][1]
 
 # %% input_scale
 def fit_line(inputs, targets, learning_rate, steps):
-    """Fit ``targets ≈ w * inputs + b`` by full-batch gradient descent from w = b = 0.
+    """Fit ``targets ≈ w * inputs + b`` by gradient descent from w = b = 0; return ``(path, losses)``.
 
     Args:
         inputs (torch.Tensor): a 1-D tensor of inputs.
         targets (torch.Tensor): a 1-D tensor of targets, the same length.
         learning_rate (float): the step size used for both parameters.
         steps (int): how many updates to make.
-
-    Returns:
-        fit (tuple[float, float, list[float]]): ``(w, b, losses)``, the final parameters and the
-            loss before each step and after the last.
-
-    Examples:
-        >>> x = torch.tensor([-1.0, 0.0, 1.0])
-        >>> w, b, losses = fit_line(x, 2 * x + 1, learning_rate=0.1, steps=200)
-        >>> round(w, 3), round(b, 3), len(losses)   # the line 2x + 1, found again
-        (2.0, 1.0, 201)
     """
     w = torch.tensor(0.0, requires_grad=True)
     b = torch.tensor(0.0, requires_grad=True)
-    losses = []
+    path, losses = [], []  # (w, b) and the loss before each step and after the last
     for _ in range(steps):
         loss = line_loss(w, b, inputs, targets)
+        path.append([w.item(), b.item()])
         losses.append(loss.item())
         loss.backward()
         with torch.no_grad():
@@ -273,14 +233,16 @@ def fit_line(inputs, targets, learning_rate, steps):
             b -= learning_rate * b.grad
         w.grad.zero_()
         b.grad.zero_()
+    path.append([w.item(), b.item()])
     losses.append(line_loss(w, b, inputs, targets).item())
-    return w.item(), b.item(), losses
+    return torch.tensor(path), losses
 
 
 scale_steps = 100
-raw_w, raw_b, raw_losses = fit_line(fahrenheit, celsius, 1e-4, scale_steps)
-std_w, std_b, std_losses = fit_line(fahrenheit_std, celsius, 0.1, scale_steps)
-_, _, raw_fast_losses = fit_line(fahrenheit, celsius, 3e-4, 20)
+raw_path, raw_losses = fit_line(fahrenheit, celsius, 1e-4, scale_steps)
+std_path, std_losses = fit_line(fahrenheit_std, celsius, 0.1, scale_steps)
+raw_w, raw_b = raw_path[-1].tolist()
+std_w, std_b = std_path[-1].tolist()
 
 # Undo the standardization to read the standardized fit in degrees Fahrenheit.
 std_w_per_f = std_w / f_std.item()
@@ -290,7 +252,6 @@ for label, w_, b_, losses in [("raw, α = 1e-4", raw_w, raw_b, raw_losses),
                               ("standardized, α = 0.1", std_w_per_f, std_b_in_c, std_losses)]:
     print(f"{label:22} {w_:8.4f} {b_:8.4f} {losses[0]:10.2f} {losses[-1]:10.4f}")
 print(f"{'exact conversion':22} {5 / 9:8.4f} {-160 / 9:8.4f}")
-print(f"raw, α = 3e-4: the loss grows from {raw_fast_losses[0]:.2f} to {raw_fast_losses[-1]:.3g} in 20 steps")
 assert all(math.isfinite(v) for v in raw_losses + std_losses)
 assert raw_losses[-1] < raw_losses[0] and std_losses[-1] < std_losses[0]
 
@@ -298,10 +259,347 @@ assert raw_losses[-1] < raw_losses[0] and std_losses[-1] < std_losses[0]
 fig, ax = plt.subplots(figsize=(6.4, 3.6))
 ax.semilogy(raw_losses, label="raw °F inputs, α = 1e-4")
 ax.semilogy(std_losses, label="standardized inputs, α = 0.1")
+ax.minorticks_off()  # only the ticks at powers of ten
 ax.set_xlabel("step")
 ax.set_ylabel("mean squared error, log scale")
 ax.set_title("One learning rate for w and b: raw inputs stall")
 ax.legend()
+plt.show()
+
+# %% curvature
+def line_hessian(inputs):
+    """The Hessian of ``line_loss`` with respect to (w, b), worked out by hand, in float64.
+
+    Args:
+        inputs (torch.Tensor): a 1-D tensor of inputs (the targets do not matter).
+    """
+    x = inputs.double()
+    # L = mean((w·x + b - y)²): ∂²L/∂w² = 2·mean(x²), ∂²L/∂w∂b = 2·mean(x), ∂²L/∂b² = 2.
+    return torch.tensor([[2 * (x ** 2).mean().item(), 2 * x.mean().item()],
+                         [2 * x.mean().item(), 2.0]], dtype=torch.float64)
+
+
+def gradient_at(w, b, inputs):
+    """Autograd's gradient (∂L/∂w, ∂L/∂b) of ``line_loss`` at (w, b), in float64.
+
+    Args:
+        w (float): the slope.
+        b (float): the intercept.
+        inputs (torch.Tensor): a 1-D tensor of inputs.
+    """
+    w = torch.tensor(w, dtype=torch.float64, requires_grad=True)
+    b = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    line_loss(w, b, inputs.double(), celsius.double()).backward()
+    return torch.tensor([w.grad.item(), b.grad.item()], dtype=torch.float64)
+
+
+hessian = line_hessian(fahrenheit)
+# The loss is quadratic, so its gradient changes linearly: a unit step in w changes the
+# gradient by exactly the first column of the Hessian, a unit step in b by the second.
+at_origin = gradient_at(0.0, 0.0, fahrenheit)
+columns = [gradient_at(1.0, 0.0, fahrenheit) - at_origin,
+           gradient_at(0.0, 1.0, fahrenheit) - at_origin]
+print("Hessian by hand:    ", [[round(v, 2) for v in row] for row in hessian.tolist()])
+print("autograd's columns: ", [[round(v, 2) for v in col.tolist()] for col in columns])
+
+curvatures = {}
+for name, inputs in [("raw", fahrenheit), ("standardized", fahrenheit_std)]:
+    # eigvalsh: the eigenvalues of a symmetric matrix, smallest first
+    smallest, largest = torch.linalg.eigvalsh(line_hessian(inputs)).tolist()
+    curvatures[name] = (smallest, largest)
+    print(f"{name:12}  λ_min {smallest:6.4f}  λ_max {largest:7.2f}  "
+          f"λ_max/λ_min {largest / smallest:7.1f}  2/λ_max {2 / largest:.4g}")
+safe_rate = 2 / curvatures["raw"][1]  # the largest safe learning rate on raw inputs
+raw_condition = curvatures["raw"][1] / curvatures["raw"][0]
+print(f"the α = 1e-4 used above is {1e-4 / safe_rate:.0%} of the limit {safe_rate:.4g}")
+
+# %% edge_runs
+edge_rates = {"0.95 × limit": 0.95 * safe_rate, "1.05 × limit": 1.05 * safe_rate}
+edge_runs = {name: fit_line(fahrenheit, celsius, rate, scale_steps)
+             for name, rate in edge_rates.items()}
+checkpoints = [0, 1, 2, 3, 10, 50, 100]
+print(f"{'step':>12}" + "".join(f"{n:>10}" for n in checkpoints))
+for name, (run_path, losses) in edge_runs.items():
+    print(f"{name:>12}" + "".join(f"{losses[n]:10.4g}" for n in checkpoints))
+below_losses, above_losses = edge_runs["0.95 × limit"][1], edge_runs["1.05 × limit"][1]
+floor_factor = 1 - 2 / raw_condition  # along the valley floor, the best any safe α can do
+floor_remaining = floor_factor ** scale_steps
+print(f"along the floor each step keeps at least 1 - 2 λ_min / λ_max = {floor_factor:.5f}")
+print(f"of the distance; after {scale_steps} steps, at least {floor_remaining:.3f} of it")
+assert math.isfinite(below_losses[-1]) and below_losses[-1] < below_losses[0] < above_losses[-1]
+
+# %% bowl_plot
+def loss_surface(inputs, w_values, b_values):
+    """``line_loss`` on a grid: one row per b, one column per w.
+
+    Args:
+        inputs (torch.Tensor): a 1-D tensor of inputs; the targets are ``celsius``.
+        w_values (torch.Tensor): the slopes, a 1-D tensor.
+        b_values (torch.Tensor): the intercepts, a 1-D tensor.
+    """
+    # Broadcasting: (len(b), 1, 1) and (1, len(w), 1) against the inputs on the last dim.
+    predictions = w_values[None, :, None] * inputs + b_values[:, None, None]
+    return ((predictions - celsius) ** 2).mean(dim=-1)
+
+
+levels = [1, 10, 100, 1000]  # the loss on each contour line
+shown_steps = 40  # the first steps tell the story; the rest bunch up on the same spots
+panels = [("raw °F inputs", fahrenheit, edge_runs["0.95 × limit"][0], "α = 0.95 × 2/λ_max",
+           torch.linspace(-0.05, 0.75, 41), torch.linspace(-20, 3, 41), (std_w_per_f, std_b_in_c)),
+          ("standardized inputs", fahrenheit_std, std_path, "α = 0.1",
+           torch.linspace(-3, 20, 41), torch.linspace(-3, 20, 41), (std_w, std_b))]
+fig, axes = plt.subplots(1, 2, figsize=(9, 4))
+for ax, (title, inputs, run_path, label, w_values, b_values, lowest) in zip(axes, panels):
+    surface = loss_surface(inputs, w_values, b_values)
+    contours = ax.contour(w_values.tolist(), b_values.tolist(), surface.tolist(), levels=levels,
+                          colors="0.6", linewidths=0.8)
+    ax.clabel(contours, fontsize=7, fmt="%g")
+    first = run_path[:shown_steps + 1]
+    ax.plot(first[:, 0].tolist(), first[:, 1].tolist(), "o-", color="C3", markersize=2.5,
+            linewidth=0.8, label=f"gradient descent, {label}")
+    ax.plot(*lowest, "*", color="0.4", markersize=9, label="the minimum")
+    ax.set_title(title)
+    ax.set_xlabel("w")
+    ax.set_ylabel("b")
+    ax.legend(loc="center left" if ax is axes[0] else "lower right", fontsize=8)
+fig.suptitle(f"The loss over (w, b), with the first {shown_steps} steps of gradient descent from (0, 0)")
+fig.tight_layout()
+plt.show()
+
+# %% by_hand
+def thermometer_loss(params):
+    """``line_loss`` of the line params[0] · °F + params[1] on the raw thermometer readings.
+
+    Args:
+        params (torch.Tensor): the two parameters (w, b) in one tensor.
+    """
+    return line_loss(params[0], params[1], fahrenheit, celsius)
+
+
+def descend_by_hand(update, steps, **settings):
+    """Minimise ``thermometer_loss`` from w = b = 0 by hand; return the path of (w, b).
+
+    Args:
+        update (Callable): called as ``update(params, grad, state, step, **settings)``
+            under ``torch.no_grad()``, with ``grad`` the gradient of ``params`` and
+            ``step`` counted from 1; it changes ``params`` in place and keeps what it
+            remembers between steps in the dictionary ``state``.
+        steps (int): how many updates to make.
+        **settings: the learning rate and any other settings of ``update``.
+    """
+    params = torch.zeros(2, requires_grad=True)
+    state = {}
+    path = [params.tolist()]
+    for step in range(1, steps + 1):
+        thermometer_loss(params).backward()
+        with torch.no_grad():
+            update(params, params.grad, state, step, **settings)
+        params.grad.zero_()
+        path.append(params.tolist())
+    return torch.tensor(path)
+
+
+def sgd_update(params, grad, state, step, lr):
+    """Plain gradient descent: θ ← θ - α·g.
+
+    Args:
+        params (torch.Tensor): the parameters, changed in place.
+        grad (torch.Tensor): their gradient g.
+        state (dict): unused; plain gradient descent remembers nothing.
+        step (int): unused.
+        lr (float): the learning rate α.
+    """
+    params -= lr * grad
+
+
+sgd_rate = 0.95 * safe_rate
+sgd_by_hand = descend_by_hand(sgd_update, 3, lr=sgd_rate)
+print("by hand:", [[round(v, 6) for v in point] for point in sgd_by_hand.tolist()])
+
+# %% torch_optim
+def descend_with(optimizer_class, steps, **settings):
+    """The same descent as ``descend_by_hand``, with a ``torch.optim`` optimizer.
+
+    Args:
+        optimizer_class (type): for example ``torch.optim.SGD``.
+        steps (int): how many updates to make.
+        **settings: passed to the optimizer, for example ``lr=0.1``.
+    """
+    params = torch.zeros(2, requires_grad=True)
+    optimizer = optimizer_class([params], **settings)  # a list of the tensors it may change
+    path = [params.tolist()]
+    for _ in range(steps):
+        optimizer.zero_grad()                # clears params.grad (sets it to None)
+        thermometer_loss(params).backward()
+        optimizer.step()                     # the update, under no_grad, inside the optimizer
+        path.append(params.tolist())
+    return torch.tensor(path)
+
+
+sgd_torch = descend_with(torch.optim.SGD, 3, lr=sgd_rate)
+print("torch: ", [[round(v, 6) for v in point] for point in sgd_torch.tolist()])
+print(f"largest difference: {(sgd_by_hand - sgd_torch).abs().max().item():.1e}")
+
+# %% momentum_by_hand
+def momentum_update(params, grad, state, step, lr, momentum):
+    """Gradient descent with momentum: v ← μ·v + g, then θ ← θ - α·v.
+
+    Args:
+        params (torch.Tensor): the parameters, changed in place.
+        grad (torch.Tensor): their gradient g.
+        state (dict): holds the velocity v between steps.
+        step (int): the step number, counted from 1.
+        lr (float): the learning rate α.
+        momentum (float): μ, the share of the old velocity kept at each step.
+    """
+    if step == 1:
+        state["velocity"] = torch.zeros(params.shape)  # the walker starts at rest
+    state["velocity"] = momentum * state["velocity"] + grad
+    params -= lr * state["velocity"]
+
+
+check_steps = 5  # how many steps each hand-written rule is checked against torch.optim
+mine = descend_by_hand(momentum_update, check_steps, lr=sgd_rate, momentum=0.9)
+theirs = descend_with(torch.optim.SGD, check_steps, lr=sgd_rate, momentum=0.9)
+momentum_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.SGD(momentum=0.9) over {check_steps} steps:")
+print(f"largest difference {momentum_gap:.1e}")
+
+# %% adagrad
+def adagrad_update(params, grad, state, step, lr, eps=1e-10):
+    """AdaGrad: s ← s + g², then θ ← θ - α·g / (√s + ε), one s for each parameter.
+
+    Args:
+        params (torch.Tensor): the parameters, changed in place.
+        grad (torch.Tensor): their gradient g.
+        state (dict): holds the running sum s of squared gradients.
+        step (int): the step number, counted from 1.
+        lr (float): the learning rate α.
+        eps (float): ε, keeps the division safe when s is 0.
+    """
+    if step == 1:
+        state["sum_sq"] = torch.zeros(params.shape)
+    state["sum_sq"] = state["sum_sq"] + grad ** 2
+    params -= lr * grad / (state["sum_sq"].sqrt() + eps)
+
+
+mine = descend_by_hand(adagrad_update, check_steps, lr=1.0)
+theirs = descend_with(torch.optim.Adagrad, check_steps, lr=1.0)
+adagrad_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.Adagrad over {check_steps} steps:")
+print(f"largest difference {adagrad_gap:.1e}")
+
+# %% rmsprop
+def rmsprop_update(params, grad, state, step, lr, alpha=0.99, eps=1e-8):
+    """RMSProp: s ← ρ·s + (1 - ρ)·g², then θ ← θ - α·g / (√s + ε).
+
+    Args:
+        params (torch.Tensor): the parameters, changed in place.
+        grad (torch.Tensor): their gradient g.
+        state (dict): holds the running average s of squared gradients.
+        step (int): the step number, counted from 1.
+        lr (float): the learning rate α.
+        alpha (float): ρ, how much of the old average survives each step.
+        eps (float): ε, keeps the division safe when s is 0.
+    """
+    if step == 1:
+        state["mean_sq"] = torch.zeros(params.shape)
+    state["mean_sq"] = alpha * state["mean_sq"] + (1 - alpha) * grad ** 2
+    params -= lr * grad / (state["mean_sq"].sqrt() + eps)
+
+
+mine = descend_by_hand(rmsprop_update, check_steps, lr=0.1)
+theirs = descend_with(torch.optim.RMSprop, check_steps, lr=0.1)
+rmsprop_gap = (mine - theirs).abs().max().item()
+print(f"by hand against torch.optim.RMSprop over {check_steps} steps:")
+print(f"largest difference {rmsprop_gap:.1e}")
+
+# %% adam
+def adam_update(params, grad, state, step, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam: averages m of g and v of g², corrected, then θ ← θ - α·m̂ / (√v̂ + ε).
+
+    Args:
+        params (torch.Tensor): the parameters, changed in place.
+        grad (torch.Tensor): their gradient g.
+        state (dict): holds m and v between steps.
+        step (int): the step number t, counted from 1.
+        lr (float): the learning rate α.
+        beta1 (float): β₁, how much of the old m survives each step.
+        beta2 (float): β₂, how much of the old v survives each step.
+        eps (float): ε, keeps the division safe when v is 0.
+    """
+    if step == 1:
+        state["m"] = torch.zeros(params.shape)
+        state["v"] = torch.zeros(params.shape)
+    state["m"] = beta1 * state["m"] + (1 - beta1) * grad
+    state["v"] = beta2 * state["v"] + (1 - beta2) * grad ** 2
+    # Both averages start at 0; dividing undoes that pull towards 0.
+    m_hat = state["m"] / (1 - beta1 ** step)
+    v_hat = state["v"] / (1 - beta2 ** step)
+    params -= lr * m_hat / (v_hat.sqrt() + eps)
+
+
+adam_rate = 0.5
+adam_by_hand = descend_by_hand(adam_update, check_steps, lr=adam_rate)
+adam_torch = descend_with(torch.optim.Adam, check_steps, lr=adam_rate)
+print(f"{'step':>4}  {'w by hand':>10} {'w, torch':>10}  {'b by hand':>10} {'b, torch':>10}"
+      f"  {'difference':>10}")
+for step, (mine, theirs) in enumerate(zip(adam_by_hand.tolist(), adam_torch.tolist())):
+    gap = max(abs(a - b) for a, b in zip(mine, theirs))
+    print(f"{step:4d}  {mine[0]:10.6f} {theirs[0]:10.6f}  {mine[1]:10.6f} {theirs[1]:10.6f}"
+          f"  {gap:10.1e}")
+adam_gap = (adam_by_hand - adam_torch).abs().max().item()
+
+# %% compare_optimizers
+comparison_steps = 200
+contenders = {  # name: (torch.optim class, its settings)
+    "SGD": (torch.optim.SGD, {"lr": sgd_rate}),
+    "momentum": (torch.optim.SGD, {"lr": sgd_rate, "momentum": 0.9}),
+    "AdaGrad": (torch.optim.Adagrad, {"lr": 1.0}),
+    "RMSProp": (torch.optim.RMSprop, {"lr": 0.1}),
+    "Adam": (torch.optim.Adam, {"lr": adam_rate}),
+}
+optimizer_paths = {name: descend_with(cls, comparison_steps, **settings)
+                   for name, (cls, settings) in contenders.items()}
+optimizer_losses = {}
+print(f"{'optimizer':9} {'settings':30} {'w':>7} {'b':>8} {'final loss':>11}")
+for name, run_path in optimizer_paths.items():
+    with torch.no_grad():
+        optimizer_losses[name] = thermometer_loss(run_path[-1]).item()
+    settings = ", ".join(f"{key} {value:.3g}" for key, value in contenders[name][1].items())
+    w_end, b_end = run_path[-1].tolist()
+    print(f"{name:9} {settings:30} {w_end:7.4f} {b_end:8.4f} {optimizer_losses[name]:11.4f}")
+    assert math.isfinite(optimizer_losses[name])
+print(f"plain descent on standardized inputs, {scale_steps} steps: {std_losses[-1]:.4f}")
+
+# %% optimizers_plot
+w_values, b_values = torch.linspace(-0.05, 0.75, 31), torch.linspace(-20, 3, 31)
+surface = loss_surface(fahrenheit, w_values, b_values).tolist()
+fig, axes = plt.subplots(2, 3, figsize=(9.6, 6.4), sharex=True, sharey=True)
+loss_axes = axes[1, 2]
+loss_axes.remove()  # the sixth panel gets its own axes: loss against step, not (w, b)
+loss_axes = fig.add_subplot(2, 3, 6)
+for k, (ax, (name, run_path)) in enumerate(zip(axes.flat, optimizer_paths.items())):
+    colour = f"C{k}"
+    ax.contour(w_values.tolist(), b_values.tolist(), surface, levels=levels, colors="0.6",
+               linewidths=0.6)
+    ax.plot(run_path[:, 0].tolist(), run_path[:, 1].tolist(), color=colour, linewidth=0.8)
+    ax.plot([std_w_per_f], [std_b_in_c], "*", color="0.4", markersize=9)  # the least-squares line
+    ax.set_xlim(w_values[0].item(), w_values[-1].item())
+    ax.set_ylim(b_values[0].item(), b_values[-1].item())
+    ax.set_title(f"{name}: loss {optimizer_losses[name]:.3g}", fontsize=10)
+    losses = ((run_path[:, 0, None] * fahrenheit + run_path[:, 1, None] - celsius) ** 2).mean(dim=1)
+    loss_axes.semilogy(losses.tolist(), color=colour, linewidth=1, label=name)
+for ax in axes[1, :2]:
+    ax.set_xlabel("w")
+for ax in axes[:, 0]:
+    ax.set_ylabel("b")
+loss_axes.minorticks_off()  # only the ticks at powers of ten
+loss_axes.set_xlabel("step")
+loss_axes.set_title("loss, log scale", fontsize=10)
+loss_axes.legend(fontsize=7)
+fig.suptitle(f"{comparison_steps} steps from (0, 0) on the raw-input loss; the star is the minimum")
+fig.tight_layout()
 plt.show()
 
 # %% two_minima
@@ -313,13 +611,6 @@ def two_minima(x):
 
     Args:
         x (float | torch.Tensor): a number or a tensor.
-
-    Returns:
-        value (float | torch.Tensor): x⁴ - 3x² + x, of the same kind as ``x``.
-
-    Examples:
-        >>> two_minima(1.0), two_minima(-1.0)   # the left valley is the deeper one
-        (-1.0, -3.0)
     """
     return x ** 4 - 3 * x ** 2 + x
 
@@ -350,7 +641,7 @@ plt.show()
 
 # %% momentum
 def descend_with_momentum(f, start, learning_rate, steps, momentum):
-    """Gradient descent with momentum, using torch.optim.SGD.
+    """Gradient descent with momentum on a function of one number; return ``(xs, values)``.
 
     Args:
         f (Callable): the function to minimise; it must accept a scalar tensor.
@@ -358,15 +649,6 @@ def descend_with_momentum(f, start, learning_rate, steps, momentum):
         learning_rate (float): the step size α.
         steps (int): how many updates to make.
         momentum (float): the fraction μ of the previous velocity kept at each step.
-
-    Returns:
-        path (tuple[list[float], list[float]]): ``(xs, values)``, as in ``descend``.
-
-    Examples:
-        >>> descend_with_momentum(parabola, 0.0, 0.25, 3, momentum=0.0)[0]   # μ = 0: plain descent
-        [0.0, 2.5, 3.75, 4.375]
-        >>> descend_with_momentum(parabola, 0.0, 0.25, 3, momentum=0.5)[0]   # the velocity carries it past 5
-        [0.0, 2.5, 5.0, 6.25]
     """
     x = torch.tensor(start, requires_grad=True)
     optimizer = torch.optim.SGD([x], lr=learning_rate, momentum=momentum)
@@ -394,20 +676,6 @@ for s in two_minima_starts:
     assert math.isfinite(momentum_runs[s][1][-1]) and momentum_runs[s][1][-1] < momentum_runs[s][1][0]
 momentum_end = momentum_runs[2.0][0][-1]
 
-# %% momentum_plot
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
-ax.plot(plain_runs[2.0][0], label="plain gradient descent", color="C3")
-ax.plot(momentum_runs[2.0][0], label=f"momentum {momentum}", color="C2")
-ax.axhline(left_end, color="0.6", linestyle="--", linewidth=1)
-ax.axhline(right_end, color="0.6", linestyle=":", linewidth=1)
-ax.text(two_minima_steps, left_end + 0.1, "global minimum", ha="right", fontsize=8)
-ax.text(two_minima_steps, right_end + 0.1, "local minimum", ha="right", fontsize=8)
-ax.set_xlabel("step")
-ax.set_ylabel("x")
-ax.set_title("Starting at x = 2: momentum rolls over the hump")
-ax.legend(loc="center right")
-plt.show()
-
 # %% momentum_no_guarantee
 risky_xs, _ = descend_with_momentum(two_minima, -2.0, 0.05, two_minima_steps, momentum)
 print(f"start -2.0, α = 0.05, momentum {momentum}: ends at x = {risky_xs[-1]:.4f}")
@@ -423,13 +691,6 @@ def estimate_mean(use_schedule, epochs=10):
     Args:
         use_schedule (bool): if True, halve the learning rate every 2 epochs with StepLR.
         epochs (int): passes over the 20 readings.
-
-    Returns:
-        history (list[tuple[int, float, float]]): (epoch, learning rate used, m at the end of the epoch).
-
-    Examples:
-        >>> [lr for epoch, lr, m in estimate_mean(use_schedule=True, epochs=4)]   # halved after every 2 epochs
-        [0.2, 0.2, 0.1, 0.1]
     """
     m = torch.tensor(0.0, requires_grad=True)
     optimizer = torch.optim.SGD([m], lr=0.2)
@@ -461,64 +722,6 @@ constant_error = abs(constant_history[-1][2] - best)
 scheduled_error = abs(scheduled_history[-1][2] - best)
 assert math.isfinite(scheduled_error) and scheduled_error < abs(0.0 - best)
 
-# %% optimizers
-sine_x = torch.linspace(-3, 3, 64).unsqueeze(1)
-sine_y = torch.sin(sine_x)
-template = torch.nn.Sequential(torch.nn.Linear(1, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
-
-
-def train(make_optimizer, steps=500):
-    """Fit the sine data with a copy of ``template``, full batch.
-
-    Args:
-        make_optimizer (Callable): called with the copy's parameters, returns a torch optimizer.
-        steps (int): how many updates to make.
-
-    Returns:
-        run (tuple[torch.nn.Module, list[float]]): ``(model, losses)``, the trained copy and the
-            loss before each step.
-
-    Examples:
-        >>> model, losses = train(lambda params: torch.optim.Adam(params, lr=0.01), steps=3)
-        >>> len(losses), losses[0] == optimizer_losses["SGD"][0]   # every run starts from the same weights
-        (3, True)
-    """
-    model = copy.deepcopy(template)  # every optimizer starts from the same weights
-    optimizer = make_optimizer(model.parameters())
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = ((model(sine_x) - sine_y) ** 2).mean()
-        losses.append(loss.item())
-        loss.backward()
-        optimizer.step()
-    return model, losses
-
-
-optimizers = {
-    "SGD": lambda p: torch.optim.SGD(p, lr=0.1),
-    "SGD + momentum": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-    "Adam": lambda p: torch.optim.Adam(p, lr=0.01),
-}
-settings = {"SGD": "lr 0.1", "SGD + momentum": "lr 0.1, momentum 0.9", "Adam": "lr 0.01"}
-optimizer_runs = {name: train(make) for name, make in optimizers.items()}
-optimizer_losses = {name: losses for name, (model, losses) in optimizer_runs.items()}
-print(f"{'optimizer':16} {'settings':21} {'step 0':>7} {'step 100':>9} {'step 499':>9}")
-for name, losses in optimizer_losses.items():
-    print(f"{name:16} {settings[name]:21} {losses[0]:7.4f} {losses[100]:9.5f} {losses[-1]:9.5f}")
-    assert math.isfinite(losses[-1]) and losses[-1] < losses[0]
-
-# %% optimizers_plot
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
-for name, losses in optimizer_losses.items():
-    every_fourth = range(0, len(losses), 4)  # every fourth step keeps the figure small
-    ax.semilogy(every_fourth, losses[::4], label=f"{name} ({settings[name]})")
-ax.set_xlabel("step")
-ax.set_ylabel("mean squared error, log scale")
-ax.set_title("Fitting sin(x) with a 16-unit network")
-ax.legend()
-plt.show()
-
 # %% minima_and_step_size
 small_step_xs, _ = descend(two_minima, 2.0, 0.01, 100)
 big_step_xs, _ = descend(two_minima, 2.0, 0.1, 100)
@@ -546,13 +749,6 @@ def steep_bowl(x):
 
     Args:
         x (float | torch.Tensor): a number or a tensor.
-
-    Returns:
-        value (float | torch.Tensor): 3(x - 5)², of the same kind as ``x``.
-
-    Examples:
-        >>> steep_bowl(4.0), parabola(4.0)
-        (3.0, 1.0)
     """
     return 3 * (x - 5) ** 2
 
@@ -563,69 +759,20 @@ for rate in [0.1, 0.2, 0.3, 0.33, 0.34, 0.4]:
     print(f"α = {rate:4.2f}: 1 - 6α = {1 - 6 * rate:5.2f}, "
           f"|x - 5| after 50 steps = {abs(xs[-1] - 5):10.4g}  {verdict}")
 
-# %% ex_momentum_solution
-def momentum_by_hand(f, start, learning_rate, steps, momentum):
-    """Momentum written out: v ← μ·v + f'(x), then x ← x - α·v (v starts at 0).
 
-    Args:
-        f (Callable): the function to minimise; it must accept a scalar tensor.
-        start (float): the first x.
-        learning_rate (float): the step size α.
-        steps (int): how many updates to make.
-        momentum (float): μ.
+# %% ex_adam_first_step
+first_steps = descend_with(torch.optim.Adam, 1, lr=adam_rate)[1]  # (w, b) after one step
+first_gradient = gradient_at(0.0, 0.0, fahrenheit)
+dw, db = first_gradient.tolist()
+print(f"gradient at (0, 0):  dL/dw = {dw:9.2f}   dL/db = {db:7.2f}")
+print(f"after one Adam step: w = {first_steps[0].item():.6f}   b = {first_steps[1].item():.6f}")
+uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # m / √v at t = 1, in units of sign(g)
+print(f"without the bias correction the first step would be {uncorrected:.2f} × α")
 
-    Returns:
-        xs (list[float]): the x values, the start first.
-
-    Examples:
-        >>> momentum_by_hand(parabola, 0.0, 0.25, 3, momentum=0.5)   # as descend_with_momentum gives
-        [0.0, 2.5, 5.0, 6.25]
-    """
-    x, velocity, xs = start, 0.0, [start]
-    for _ in range(steps):
-        xt = torch.tensor(x, requires_grad=True)
-        f(xt).backward()
-        velocity = momentum * velocity + xt.grad.item()
-        x = x - learning_rate * velocity
-        xs.append(x)
-    return xs
-
-
-by_hand = momentum_by_hand(two_minima, 2.0, two_minima_learning_rate, two_minima_steps, momentum)
-largest_gap = max(abs(a - b) for a, b in zip(by_hand, momentum_runs[2.0][0]))
-print(f"by hand ends at x = {by_hand[-1]:.4f}; torch.optim.SGD ended at {momentum_runs[2.0][0][-1]:.4f}")
-print(f"largest difference along the way: {largest_gap:.1e}")
-
-# %% ex_adam_solution
-def fit_line_adam(inputs, targets, learning_rate, steps):
-    """Fit ``targets ≈ w * inputs + b`` with Adam, starting from w = b = 0.
-
-    Args:
-        inputs (torch.Tensor): a 1-D tensor of inputs.
-        targets (torch.Tensor): the targets, the same length.
-        learning_rate (float): Adam's learning rate.
-        steps (int): how many updates to make.
-
-    Returns:
-        fit (tuple[float, float, float]): ``(w, b, final loss)``.
-
-    Examples:
-        >>> x = torch.tensor([-1.0, 0.0, 1.0])
-        >>> w, b, loss = fit_line_adam(x, 2 * x + 1, learning_rate=0.1, steps=300)
-        >>> round(w, 3), round(b, 3)
-        (2.0, 1.0)
-    """
-    w = torch.tensor(0.0, requires_grad=True)
-    b = torch.tensor(0.0, requires_grad=True)
-    optimizer = torch.optim.Adam([w, b], lr=learning_rate)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        line_loss(w, b, inputs, targets).backward()
-        optimizer.step()
-    return w.item(), b.item(), line_loss(w, b, inputs, targets).item()
-
-
-adam_w, adam_b, adam_loss = fit_line_adam(fahrenheit, celsius, 0.5, 300)
-print(f"Adam on raw °F inputs: w = {adam_w:.4f}, b = {adam_b:.4f}, loss = {adam_loss:.4f}")
-print(f"plain SGD on raw inputs after {scale_steps} steps: loss = {raw_losses[-1]:.4f}")
-assert math.isfinite(adam_loss) and adam_loss < raw_losses[-1]
+# %% ex_momentum_limit
+momentum_verdicts = {}  # learning rate: did the run close in on 5?
+for rate in [0.9, 1.4, 1.6, 2.0]:
+    xs, _ = descend_with_momentum(parabola, 0.0, rate, 60, momentum=0.5)
+    momentum_verdicts[rate] = abs(xs[-1] - 5) < 5
+    verdict = "closer than the start" if momentum_verdicts[rate] else "farther than the start"
+    print(f"μ = 0.5, α = {rate:4.2f}: |x - 5| after 60 steps = {abs(xs[-1] - 5):10.4g}  {verdict}")
