@@ -236,7 +236,11 @@ def test_standardized_celsius_recovers_the_formula(chapter):
     assert min(chapter["raw_losses"]) >= 0.01 and chapter["scaled_epoch"] < 100
     first = chapter["scaled_epoch"]
     assert chapter["scaled_losses"][first] < 0.01 <= chapter["scaled_losses"][first - 1]
-    assert chapter["scaled_losses"][-1] < 1e-9  # the plot's "below a billionth by epoch 200"
+    losses = chapter["scaled_losses"]
+    assert losses[-1] < 1e-9 and max(losses[70:]) == min(losses[70:])  # below a billionth, flat from epoch 70
+    spacing = (torch.nextafter(torch.tensor(212.0), torch.tensor(300.0)) - 212.0).item()
+    assert spacing == pytest.approx(2 ** -16) and 1e-5 < spacing < 3e-5  # "about 0.00002 apart"
+    assert losses[-1] < 10 * spacing ** 2  # a few float32 steps of error, squared
     C_scaled = chapter["C_scaled"].double()
     assert C_scaled.mean().item() == pytest.approx(0, abs=1e-6)
     assert C_scaled.std().item() == pytest.approx(1, abs=1e-6)
