@@ -27,33 +27,32 @@ print(f"targets y: {tuple(y.shape)}  (5 prices)")
 # %% cycle_diagram
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-# (step, its line of code, centre of its box): clockwise, starting at the top
-cycle = [("1. forward", "predictions = model(X)", (0.0, 1.0)),
-         ("2. loss", "loss = loss_fn(predictions, y)", (1.6, 0.0)),
-         ("3. backward", "optimizer.zero_grad()\nloss.backward()", (0.0, -1.0)),
-         ("4. update", "optimizer.step()", (-1.6, 0.0))]
-# what travels along each arrow, and where the arrow starts and ends (on the boxes' edges)
-handovers = [("predictions", (0.85, 1.0), (1.6, 0.27)),
-             ("one number", (1.6, -0.27), (0.85, -1.0)),
-             ("a gradient for\nevery weight", (-0.85, -1.0), (-1.6, -0.27)),
-             ("new weights", (-1.6, 0.27), (-0.85, 1.0))]
+# (step, its code, centre of its box): clockwise round a square, starting top left
+cycle = [("1. forward", "predictions = model(X)", (-1.2, 0.8)),
+         ("2. loss", "loss_fn(predictions, y)", (1.2, 0.8)),
+         ("3. backward", "optimizer.zero_grad()\nloss.backward()", (1.2, -0.8)),
+         ("4. update", "optimizer.step()", (-1.2, -0.8))]
+# what travels along each arrow: label, arrow start, arrow end, label position, alignment
+handovers = [("predictions", (-0.2, 0.8), (0.2, 0.8), (0.0, 1.25), "center"),
+             ("one number", (1.2, 0.43), (1.2, -0.43), (1.3, 0.0), "left"),
+             ("a gradient for\nevery weight", (0.2, -0.8), (-0.2, -0.8), (0.0, -1.4), "center"),
+             ("new weights", (-1.2, -0.43), (-1.2, 0.43), (-1.3, 0.0), "right")]
 
-fig, ax = plt.subplots(figsize=(8.0, 4.4))
+fig, ax = plt.subplots(figsize=(6.4, 4.6))
 for step, code, (cx, cy) in cycle:
-    ax.add_patch(FancyBboxPatch((cx - 0.85, cy - 0.27), 1.7, 0.54, boxstyle="round,pad=0.02",
+    ax.add_patch(FancyBboxPatch((cx - 1.0, cy - 0.35), 2.0, 0.7, boxstyle="round,pad=0.02",
                                 facecolor="#e3f2fd", edgecolor="#1565c0", linewidth=1.5))
-    ax.text(cx, cy + 0.12, step, ha="center", va="center", fontsize=11, fontweight="bold")
-    ax.text(cx, cy - 0.1, code, ha="center", va="center", fontsize=8, family="monospace")
-for label, start, end in handovers:
-    ax.add_patch(FancyArrowPatch(start, end, connectionstyle="arc3,rad=-0.3", arrowstyle="-|>",
-                                 mutation_scale=16, linewidth=1.5, color="#424242"))
-    mid_x, mid_y = (start[0] + end[0]) / 2, (start[1] + end[1]) / 2
-    ax.text(1.45 * mid_x, 1.4 * mid_y, label, ha="center", va="center", fontsize=9, style="italic")
-ax.text(0, 0, "repeat for every batch,\nepoch after epoch", ha="center", va="center", fontsize=10)
-ax.annotate("a batch of data X, y", xy=(-0.85, 1.12), xytext=(-2.5, 1.12), fontsize=9, va="center",
-            arrowprops=dict(arrowstyle="-|>", color="#424242"))
-ax.set_xlim(-2.55, 2.55)
-ax.set_ylim(-1.4, 1.4)
+    ax.text(cx, cy + 0.2, step, ha="center", va="center", fontsize=12, fontweight="bold")
+    ax.text(cx, cy - 0.1, code, ha="center", va="center", fontsize=9.5, family="monospace")
+for label, start, end, (lx, ly), align in handovers:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, linewidth=1.8,
+                                 color="#424242"))
+    ax.text(lx, ly, label, ha=align, va="center", fontsize=10, style="italic")
+ax.text(0, 0, "repeat for every\nbatch, epoch\nafter epoch", ha="center", va="center", fontsize=10)
+ax.annotate("a batch of data X, y", xy=(-1.2, 1.17), xytext=(-1.2, 1.6), fontsize=10, ha="center",
+            va="bottom", arrowprops=dict(arrowstyle="-|>", color="#424242", linewidth=1.5))
+ax.set_xlim(-2.25, 2.25)
+ax.set_ylim(-1.6, 1.85)
 ax.set_aspect("equal")
 ax.axis("off")
 plt.show()

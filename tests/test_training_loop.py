@@ -68,7 +68,7 @@ def test_cycle_diagram_names_the_lines_the_loop_runs(chapter):
     order = [source.index("loss_fn(model(inputs), targets)")]
     order += [source.index(line) for code in codes[2:] for line in code.split("\n")]
     assert order == sorted(order) and len(order) == 4
-    assert codes[0] == "predictions = model(X)" and codes[1] == "loss = loss_fn(predictions, y)"
+    assert codes[0] == "predictions = model(X)" and codes[1] == "loss_fn(predictions, y)"
 
 
 # ------------------------------------------------------------------ from scratch
