@@ -171,7 +171,7 @@ class LinearRegression:
 
 
 def train_step(model, features, labels, lr=0.001):
-    """One step of gradient descent on a ``LinearRegression``; returns the loss before it as a float.
+    """One step of gradient descent on a ``LinearRegression``; return the loss before it.
 
     Args:
         model: the model to update in place.
@@ -187,7 +187,7 @@ def train_step(model, features, labels, lr=0.001):
         model.b -= lr * model.b.grad
         model.w.grad.zero_()                       # reset for the next step
         model.b.grad.zero_()
-    return loss.item()                             # a float: the caller does not keep the graph alive
+    return loss.item()                             # a float: no graph kept alive
 
 # %% low_level_train
 torch.manual_seed(1)
@@ -342,7 +342,7 @@ for epoch in range(num_epochs):
 assert all(map(math.isfinite, net_losses)) and net_losses[-1] < net_losses[0]
 
 # %% complete_eval
-net.eval()                      # evaluation mode (the digits chapter shows where it matters)
+net.eval()                      # evaluation mode
 with torch.no_grad():           # no graph needed: we will not call backward
     final_preds = net(X_train)
 
@@ -359,7 +359,7 @@ F_train = 1.8 * C_train + 32
 
 
 def fit_line(inputs, targets, lr, epochs, seed=42):
-    """Fit ``nn.Linear(1, 1)`` with full-batch SGD on the MSE; returns the model and the loss before each update.
+    """Fit ``nn.Linear(1, 1)`` by full-batch SGD on the MSE; return it and each epoch's loss.
 
     Args:
         inputs: shape ``(n, 1)``.
@@ -403,7 +403,7 @@ scaled_w = w_s / C_std.item()
 scaled_b = b_s - w_s * C_mean.item() / C_std.item()
 print(f"after 200 epochs, back in °C units: F = {scaled_w:.4f} * C + {scaled_b:.4f}")
 
-below = [k for k, v in enumerate(scaled_losses) if v < 0.01]     # epochs with a loss under 0.01
+below = [k for k, v in enumerate(scaled_losses) if v < 0.01]   # epochs with loss < 0.01
 scaled_epoch = below[0]
 raw_below = [k for k, v in enumerate(raw_losses) if v < 0.01]
 print(f"first loss below 0.01: standardized, epoch {scaled_epoch}; "
@@ -424,16 +424,19 @@ plt.show()
 
 # %% celsius_predict
 check = torch.tensor([[-10.0], [0.0], [37.0], [100.0], [150.0]])
-in_training = [(C_train - c).abs().min().item() < 1e-4 for c in check]   # is it one of the 50 inputs?
+# is it one of the 50 training temperatures?
+in_training = [(C_train - c).abs().min().item() < 1e-4 for c in check]
+exact = 1.8 * check + 32
 with torch.no_grad():
     raw_guess = converter(check)
-    scaled_guess = scaled_converter((check - C_mean) / C_std)   # the same scaling as in training
-print(f"{'°C':>5} | {'in training data':>16} | {'exact °F':>8} | {'raw model':>9} | {'scaled model':>12}")
-for c, seen, g_raw, g_scaled in zip(check.flatten(), in_training, raw_guess.flatten(), scaled_guess.flatten()):
-    print(f"{c.item():5.0f} | {'yes' if seen else 'no':>16} | {1.8 * c.item() + 32:8.2f} | "
-          f"{g_raw.item():9.2f} | {g_scaled.item():12.2f}")
-raw_errors = (raw_guess - (1.8 * check + 32)).abs()         # in °F
-scaled_errors = (scaled_guess - (1.8 * check + 32)).abs()
+    scaled_guess = scaled_converter((check - C_mean) / C_std)   # scaled as in training
+raw_errors = (raw_guess - exact).abs()                          # in °F
+scaled_errors = (scaled_guess - exact).abs()
+
+print(f"{'°C':>5} | {'trained on':>10} | {'exact °F':>8} | {'raw model':>9} | {'scaled model':>12}")
+for k in range(len(check)):
+    print(f"{check[k].item():5.0f} | {'yes' if in_training[k] else 'no':>10} | "
+          f"{exact[k].item():8.2f} | {raw_guess[k].item():9.2f} | {scaled_guess[k].item():12.2f}")
 
 # %% steps_per_epoch
 samples = TensorDataset(torch.randn(1000, 3), torch.randn(1000, 1))
@@ -474,7 +477,7 @@ def batch_indices(batch_size, generator):
 
 
 def train_regression(batch_size, updates, lr=0.1):
-    """Fit ``nn.Linear(2, 1)`` to the points with SGD; returns the loss on all points before and after each update.
+    """Fit ``nn.Linear(2, 1)`` by SGD; return the loss on all points before and after each update.
 
     Every run starts from the same weights and sees the same shuffles.
 
@@ -550,7 +553,7 @@ print("training on:", device)
 
 # %% loop_functions
 def train_one_epoch(model, loader, loss_fn, optimizer, device):
-    """Train ``model`` for one pass over ``loader``; returns the mean loss per example during that pass.
+    """Train ``model`` for one pass over ``loader``; return the mean loss per example.
 
     Args:
         model: the network to train, already on ``device``.
@@ -559,21 +562,21 @@ def train_one_epoch(model, loader, loss_fn, optimizer, device):
         optimizer: a ``torch.optim`` optimizer over ``model``'s parameters.
         device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    model.train()                                  # training mode (the digits chapter shows where it matters)
+    model.train()                                 # training mode
     total, count = 0.0, 0
     for inputs, targets in loader:
-        inputs, targets = inputs.to(device), targets.to(device)  # the batch goes where the model is
-        loss = loss_fn(model(inputs), targets)     # 1. forward and 2. loss
-        optimizer.zero_grad()                      #    clear the previous step's gradients
-        loss.backward()                            # 3. backward
-        optimizer.step()                           # 4. update
-        total += loss.item() * len(inputs)         # a batch mean times its size: the last batch may be smaller
+        inputs, targets = inputs.to(device), targets.to(device)  # to where the model is
+        loss = loss_fn(model(inputs), targets)    # 1. forward and 2. loss
+        optimizer.zero_grad()                     #    clear the last step's gradients
+        loss.backward()                           # 3. backward
+        optimizer.step()                          # 4. update
+        total += loss.item() * len(inputs)        # batch mean x batch size
         count += len(inputs)
     return total / count
 
 
 def evaluate(model, loader, loss_fn, device):
-    """The mean loss per example of ``model`` over every batch of ``loader``, with no training.
+    """The mean loss per example of ``model`` on all of ``loader``, without training.
 
     Args:
         model: the network to measure, already on ``device``.
@@ -581,9 +584,9 @@ def evaluate(model, loader, loss_fn, device):
         loss_fn: a loss that averages over a batch.
         device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    model.eval()                                   # evaluation mode
+    model.eval()                                  # evaluation mode
     total, count = 0.0, 0
-    with torch.no_grad():                          # measuring builds no graph
+    with torch.no_grad():                         # measuring builds no graph
         for inputs, targets in loader:
             inputs, targets = inputs.to(device), targets.to(device)
             total += loss_fn(model(inputs), targets).item() * len(inputs)
@@ -592,58 +595,63 @@ def evaluate(model, loader, loss_fn, device):
 
 # %% reusable_run
 torch.manual_seed(3)
-val_inputs = torch.randn(64, 2)                    # 64 new points from the same rule, never trained on
+val_inputs = torch.randn(64, 2)        # 64 new points from the same rule, never trained on
 val_targets = val_inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0 + 0.5 * torch.randn(64, 1)
 
+shuffles = torch.Generator().manual_seed(4)           # seeded shuffles: the same every run
 train_loader = DataLoader(TensorDataset(inputs, targets), batch_size=16, shuffle=True,
-                          generator=torch.Generator().manual_seed(4))   # seeded shuffles
+                          generator=shuffles)
 val_loader = DataLoader(TensorDataset(val_inputs, val_targets), batch_size=64)
 
 torch.manual_seed(5)
-regressor = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1)).to(device)  # parameters move to device
+regressor = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+regressor = regressor.to(device)                      # its parameters move to the device
 loss_fn = nn.MSELoss()
 optimizer = torch.optim.SGD(regressor.parameters(), lr=0.05)
 
-train_history, val_history = [], [evaluate(regressor, val_loader, loss_fn, device)]
+train_history = []
+val_history = [evaluate(regressor, val_loader, loss_fn, device)]   # before training
 print(f"epoch | train loss | val loss\n    0 |          - | {val_history[0]:8.4f}")
 for epoch in range(1, 6):
     train_history.append(train_one_epoch(regressor, train_loader, loss_fn, optimizer, device))
     val_history.append(evaluate(regressor, val_loader, loss_fn, device))
     print(f"{epoch:5d} | {train_history[-1]:10.4f} | {val_history[-1]:8.4f}")
-assert all(map(math.isfinite, train_history + val_history)) and val_history[-1] < val_history[0]
+assert all(map(math.isfinite, train_history + val_history))
+assert val_history[-1] < val_history[0]
 
-true_rule = val_inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0     # the rule without its noise
+true_rule = val_inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0    # the rule without its noise
 noise_floor = ((true_rule - val_targets) ** 2).mean().item()
 print(f"the true rule itself scores {noise_floor:.4f} on the validation points")
-steps_per_epoch = len(train_loader)                      # 256 points / 16 per batch
-later_low, later_high = min(val_history[2:]), max(val_history[2:])   # epochs 2 to 5
+steps_per_epoch = len(train_loader)                                 # 256 points / 16
+later_low, later_high = min(val_history[2:]), max(val_history[2:])  # epochs 2 to 5
 
 # %% save_load
 import tempfile
 from pathlib import Path
 
-state = regressor.state_dict()                     # every parameter, by name
+state = regressor.state_dict()                        # every parameter, by name
 for name, tensor in state.items():
     print(f"{name:9} {str(tuple(tensor.shape)):8} on {tensor.device.type}")
 
-with tempfile.TemporaryDirectory() as folder:      # deleted afterwards: nothing is left in your folder
+torch.manual_seed(6)
+restored = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))   # same shape,
+restored = restored.to(device)                                           # new weights
+new_inputs = val_inputs.to(device)
+with torch.no_grad():
+    before = torch.equal(restored(new_inputs), regressor(new_inputs))
+
+with tempfile.TemporaryDirectory() as folder:    # deleted afterwards, with the file in it
     path = Path(folder) / "regressor.pt"
     torch.save(state, path)
+    loaded = torch.load(path, map_location=device)     # onto this machine's device
+    restored.load_state_dict(loaded)
 
-    torch.manual_seed(6)
-    restored = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1)).to(device)  # the same shape, new weights
-    restored.eval()
-    regressor.eval()
-    with torch.no_grad():
-        before = torch.equal(restored(val_inputs.to(device)), regressor(val_inputs.to(device)))
-    restored.load_state_dict(torch.load(path, map_location=device))   # map_location: load onto this machine's device
-    with torch.no_grad():
-        original_predictions = regressor(val_inputs.to(device))
-        restored_predictions = restored(val_inputs.to(device))
-
+with torch.no_grad():
+    original_predictions = regressor(new_inputs)
+    restored_predictions = restored(new_inputs)
 same_predictions = torch.equal(original_predictions, restored_predictions)
 print(f"\nsame predictions before loading: {before}")
-print(f"same predictions after loading:  {same_predictions}  (all {len(val_inputs)}, bit for bit)")
+print(f"same predictions after loading:  {same_predictions}  (all 64, bit for bit)")
 print(f"file left behind: {path.exists()}")
 
 # %% ex_kelvin
@@ -656,13 +664,15 @@ growth = raw_kelvin_losses[1] / raw_kelvin_losses[0]
 print(f"the first epoch multiplied the loss by {growth:.0f}")
 
 K_mean, K_std = K_train.mean(), K_train.std()
-kelvin_model, kelvin_losses = fit_line((K_train - K_mean) / K_std, F_from_K, lr=0.1, epochs=200)
+K_scaled = (K_train - K_mean) / K_std
+kelvin_model, kelvin_losses = fit_line(K_scaled, F_from_K, lr=0.1, epochs=200)
 assert math.isfinite(kelvin_losses[-1]) and kelvin_losses[-1] < 0.01
 
 k_w, k_b = kelvin_model.weight.item(), kelvin_model.bias.item()
 kelvin_w = k_w / K_std.item()
 kelvin_b = k_b - k_w * K_mean.item() / K_std.item()
-print(f"standardized kelvin, lr 0.1: F = {kelvin_w:.4f} * K - {-kelvin_b:.2f}   (exact: 1.8 and -459.67)")
+print(f"standardized kelvin, lr 0.1: F = {kelvin_w:.4f} * K - {-kelvin_b:.2f}")
+print("exact:                       F = 1.8000 * K - 459.67")
 
 # %% ex_batches
 big_loader = DataLoader(TensorDataset(torch.randn(1000, 3)), batch_size=64, shuffle=True)
