@@ -403,11 +403,10 @@ scaled_w = w_s / C_std.item()
 scaled_b = b_s - w_s * C_mean.item() / C_std.item()
 print(f"after 200 epochs, back in °C units: F = {scaled_w:.4f} * C + {scaled_b:.4f}")
 
-below = [k for k, v in enumerate(scaled_losses) if v < 0.01]   # epochs with loss < 0.01
-scaled_epoch = below[0]
-raw_below = [k for k, v in enumerate(raw_losses) if v < 0.01]
-print(f"first loss below 0.01: standardized, epoch {scaled_epoch}; "
-      f"raw, {'epoch ' + str(raw_below[0]) if raw_below else 'not within 5000 epochs'}")
+scaled_epoch = next(k for k, v in enumerate(scaled_losses) if v < 0.01)  # first below 0.01
+raw_reached = any(v < 0.01 for v in raw_losses)
+print(f"first epoch with a loss below 0.01: {scaled_epoch}")
+print(f"did the raw run ever get below 0.01 in 5000 epochs? {raw_reached}")
 
 # %% plot_celsius
 fig, ax = plt.subplots(figsize=(6.4, 3.6))

@@ -234,6 +234,7 @@ def test_standardized_celsius_recovers_the_formula(chapter):
     assert chapter["scaled_w"] == pytest.approx(1.8, abs=1e-3)
     assert chapter["scaled_b"] == pytest.approx(32.0, abs=1e-3)
     assert min(chapter["raw_losses"]) >= 0.01 and chapter["scaled_epoch"] < 100
+    assert chapter["raw_reached"] is False
     first = chapter["scaled_epoch"]
     assert chapter["scaled_losses"][first] < 0.01 <= chapter["scaled_losses"][first - 1]
     losses = chapter["scaled_losses"]
