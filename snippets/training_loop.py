@@ -141,9 +141,10 @@ for i in range(len(y)):
 assert all(map(math.isfinite, scratch_losses)) and scratch_losses[-1] < scratch_losses[0]
 
 # %% best_line
-design = torch.cat([X, torch.ones(5, 1)], dim=1)       # columns: size, rooms, 1 (for b)
-best = torch.linalg.lstsq(design, y).solution          # least squares: the best straight line
-best_loss = ((design @ best - y) ** 2).mean().item()
+design = torch.cat([X, torch.ones(5, 1)], dim=1).double()   # columns: size, rooms, 1 (for b)
+# least squares: the best straight line (in float64, so its last digits are reliable)
+best = torch.linalg.lstsq(design, y.double()).solution
+best_loss = ((design @ best - y.double()) ** 2).mean().item()
 print(f"least squares: w = [{best[0].item():.4f}, {best[1].item():.4f}], b = {best[2].item():.4f}")
 print(f"best possible MSE for a linear model: {best_loss:.2f}; after 1000 epochs: {scratch_losses[-1]:.2f}")
 
