@@ -1,10 +1,9 @@
-"""Chapter: The training loop - forward, loss, backward, update, and the choices around it.
+"""Chapter: The training loop - forward, loss, backward, update, and the tools around it.
 
 Each ``# %% name`` cell is shown on the page docs/training_loop.md, with what it printed.
 """
 
 # %% houses
-import copy
 import math
 
 import matplotlib.pyplot as plt
@@ -24,6 +23,39 @@ X = torch.tensor([[10.0, 3.0],
 y = torch.tensor([[200.0], [300.0], [400.0], [150.0], [250.0]])
 print(f"inputs  X: {tuple(X.shape)}  (5 houses, 2 features each)")
 print(f"targets y: {tuple(y.shape)}  (5 prices)")
+
+# %% cycle_diagram
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+# (step, its code, centre of its box): clockwise round a square, starting top left
+cycle = [("1. forward", "predictions = model(X)", (-1.2, 0.8)),
+         ("2. loss", "loss_fn(predictions, y)", (1.2, 0.8)),
+         ("3. backward", "optimizer.zero_grad()\nloss.backward()", (1.2, -0.8)),
+         ("4. update", "optimizer.step()", (-1.2, -0.8))]
+# what travels along each arrow: label, arrow start, arrow end, label position, alignment
+handovers = [("predictions", (-0.2, 0.8), (0.2, 0.8), (0.0, 1.25), "center"),
+             ("one number", (1.2, 0.43), (1.2, -0.43), (1.3, 0.0), "left"),
+             ("a gradient for\nevery weight", (0.2, -0.8), (-0.2, -0.8), (0.0, -1.4), "center"),
+             ("new weights", (-1.2, -0.43), (-1.2, 0.43), (-1.3, 0.0), "right")]
+
+fig, ax = plt.subplots(figsize=(6.4, 4.6))
+for step, code, (cx, cy) in cycle:
+    ax.add_patch(FancyBboxPatch((cx - 1.0, cy - 0.35), 2.0, 0.7, boxstyle="round,pad=0.02",
+                                facecolor="#e3f2fd", edgecolor="#1565c0", linewidth=1.5))
+    ax.text(cx, cy + 0.2, step, ha="center", va="center", fontsize=12, fontweight="bold")
+    ax.text(cx, cy - 0.1, code, ha="center", va="center", fontsize=9.5, family="monospace")
+for label, start, end, (lx, ly), align in handovers:
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, linewidth=1.8,
+                                 color="#424242"))
+    ax.text(lx, ly, label, ha=align, va="center", fontsize=10, style="italic")
+ax.text(0, 0, "repeat for every\nbatch, epoch\nafter epoch", ha="center", va="center", fontsize=10)
+ax.annotate("a batch of data X, y", xy=(-1.2, 1.17), xytext=(-1.2, 1.6), fontsize=10, ha="center",
+            va="bottom", arrowprops=dict(arrowstyle="-|>", color="#424242", linewidth=1.5))
+ax.set_xlim(-2.25, 2.25)
+ax.set_ylim(-1.6, 1.85)
+ax.set_aspect("equal")
+ax.axis("off")
+plt.show()
 
 # %% one_step
 model = nn.Linear(2, 1)                                   # a model: price = w1*size + w2*rooms + b
@@ -48,71 +80,6 @@ with torch.no_grad():
     loss_after = criterion(model(X), y).item()
 print(f"loss before the step {loss.item():.1f}, after it {loss_after:.1f}")
 assert math.isfinite(loss_after) and loss_after < loss.item()
-
-# %% accumulate
-def house_loss():
-    """The MSE of ``model`` on the five houses, recomputed from scratch (a fresh graph).
-
-    Examples:
-        >>> loss = house_loss()
-        >>> loss.shape, loss.grad_fn.name()   # one number, with a new graph behind it
-        (torch.Size([]), 'MseLossBackward0')
-    """
-    return criterion(model(X), y)
-
-
-optimizer.zero_grad()
-house_loss().backward()
-first = model.weight.grad.clone()
-print("after one backward():        ", first)
-house_loss().backward()                    # no zero_grad in between
-second = model.weight.grad.clone()
-print("after a second backward():   ", second)
-print("ratio second / first:        ", second / first)
-optimizer.zero_grad()
-house_loss().backward()
-print("after zero_grad + backward():", model.weight.grad)
-
-# %% forgot_zero_grad
-def train_houses(clear_gradients, epochs=30, seed=0):
-    """Train ``nn.Linear(2, 1)`` on the five houses with SGD, optionally forgetting ``zero_grad``.
-
-    Args:
-        clear_gradients: call ``optimizer.zero_grad()`` every step when True.
-        epochs: how many full-batch updates to make.
-        seed: the seed of the starting weights, so runs can be compared.
-
-    Returns:
-        The loss before each update, as a list of floats.
-
-    Examples:
-        >>> [round(v, 1) for v in train_houses(clear_gradients=True, epochs=3)]
-        [74606.9, 68759.2, 63370.2]
-        >>> [round(v, 1) for v in train_houses(clear_gradients=False, epochs=3)]   # update 2 used two gradients
-        [74606.9, 68759.2, 57990.5]
-    """
-    torch.manual_seed(seed)
-    net = nn.Linear(2, 1)
-    opt = torch.optim.SGD(net.parameters(), lr=1e-4)
-    history = []
-    for _ in range(epochs):
-        loss = criterion(net(X), y)
-        if clear_gradients:
-            opt.zero_grad()
-        loss.backward()
-        opt.step()
-        history.append(loss.item())
-    return history
-
-
-with_zero = train_houses(clear_gradients=True)
-without_zero = train_houses(clear_gradients=False)
-print(f"{'epoch':>5}  {'with zero_grad':>15}  {'without':>10}")
-for epoch in range(0, 30, 4):
-    print(f"{epoch:5d}  {with_zero[epoch]:15.1f}  {without_zero[epoch]:10.1f}")
-print(f"{29:5d}  {with_zero[29]:15.1f}  {without_zero[29]:10.1f}")
-lowest_without = min(without_zero)
-assert all(map(math.isfinite, with_zero)) and with_zero[-1] < with_zero[0]
 
 # %% scratch_init
 torch.manual_seed(42)
@@ -174,9 +141,10 @@ for i in range(len(y)):
 assert all(map(math.isfinite, scratch_losses)) and scratch_losses[-1] < scratch_losses[0]
 
 # %% best_line
-design = torch.cat([X, torch.ones(5, 1)], dim=1)       # columns: size, rooms, 1 (for b)
-best = torch.linalg.lstsq(design, y).solution          # least squares: the best straight line
-best_loss = ((design @ best - y) ** 2).mean().item()
+design = torch.cat([X, torch.ones(5, 1)], dim=1).double()   # columns: size, rooms, 1 (for b)
+# least squares: the best straight line (in float64, so its last digits are reliable)
+best = torch.linalg.lstsq(design, y.double()).solution
+best_loss = ((design @ best - y.double()) ** 2).mean().item()
 print(f"least squares: w = [{best[0].item():.4f}, {best[1].item():.4f}], b = {best[2].item():.4f}")
 print(f"best possible MSE for a linear model: {best_loss:.2f}; after 1000 epochs: {scratch_losses[-1]:.2f}")
 
@@ -184,18 +152,9 @@ print(f"best possible MSE for a linear model: {best_loss:.2f}; after 1000 epochs
 class LinearRegression:
     """Linear regression with hand-made parameters: ``y = x @ w + b``.
 
-    A corrected, working version of a class that is often shown with typos.
-
     Args:
         n_in: number of input features.
         n_out: number of outputs.
-
-    Examples:
-        >>> regression = LinearRegression(n_in=3, n_out=2)
-        >>> regression.forward(torch.ones(4, 3)).shape   # a batch of 4 examples, 2 outputs each
-        torch.Size([4, 2])
-        >>> regression.loss_fn(torch.tensor([1.0, 3.0]), torch.tensor([0.0, 0.0]))   # (1² + 3²) / 2
-        tensor(5.)
     """
 
     def __init__(self, n_in=2, n_out=2):
@@ -213,23 +172,13 @@ class LinearRegression:
 
 
 def train_step(model, features, labels, lr=0.001):
-    """One step of gradient descent on a :class:`LinearRegression`.
+    """One step of gradient descent on a ``LinearRegression``; return the loss before it.
 
     Args:
         model: the model to update in place.
         features: inputs of shape ``(batch, n_in)``.
         labels: targets of shape ``(batch, n_out)``.
         lr: the learning rate.
-
-    Returns:
-        The loss before the update, as a float.
-
-    Examples:
-        >>> _ = torch.manual_seed(0)
-        >>> regression, x = LinearRegression(n_in=1, n_out=1), torch.tensor([[1.0], [2.0]])
-        >>> losses = [train_step(regression, x, 3 * x, lr=0.2) for _ in range(300)]   # learn y = 3x
-        >>> round(regression.w.item(), 3), round(regression.b.item(), 3)
-        (3.0, 0.0)
     """
     predictions = model.forward(features)          # forward
     loss = model.loss_fn(predictions, labels)      # loss
@@ -239,7 +188,7 @@ def train_step(model, features, labels, lr=0.001):
         model.b -= lr * model.b.grad
         model.w.grad.zero_()                       # reset for the next step
         model.b.grad.zero_()
-    return loss.item()
+    return loss.item()                             # a float: no graph kept alive
 
 # %% low_level_train
 torch.manual_seed(1)
@@ -258,13 +207,7 @@ assert math.isfinite(low_level_losses[-1]) and low_level_losses[-1] < low_level_
 
 # %% module_model
 class HousePriceModel(nn.Module):
-    """A linear model of house prices: one ``nn.Linear`` from 2 features to 1 price.
-
-    Examples:
-        >>> model = HousePriceModel()
-        >>> model(X).shape, sum(p.numel() for p in model.parameters())   # 5 prices; 2 weights + 1 bias
-        (torch.Size([5, 1]), 3)
-    """
+    """A linear model of house prices: one ``nn.Linear`` from 2 features to 1 price."""
 
     def __init__(self):
         super().__init__()
@@ -306,13 +249,7 @@ assert all(map(math.isfinite, module_losses)) and module_losses[-1] < module_los
 
 # %% hidden_layer
 class HousePriceModelV2(nn.Module):
-    """Two features -> 8 hidden ReLU units -> 1 price.
-
-    Examples:
-        >>> model = HousePriceModelV2()
-        >>> model(X).shape, sum(p.numel() for p in model.parameters())   # (2·8 + 8) + (8·1 + 1)
-        (torch.Size([5, 1]), 33)
-    """
+    """Two features -> 8 hidden ReLU units -> 1 price."""
 
     def __init__(self):
         super().__init__()
@@ -367,11 +304,6 @@ class HousePriceNet(nn.Module):
         input_size: number of input features.
         hidden_size: number of hidden units.
         output_size: number of outputs.
-
-    Examples:
-        >>> model = HousePriceNet(input_size=4, hidden_size=16, output_size=1)
-        >>> model(X_train).shape, sum(p.numel() for p in model.parameters())   # (4·16 + 16) + (16 + 1)
-        (torch.Size([8, 1]), 97)
     """
 
     def __init__(self, input_size, hidden_size, output_size):
@@ -411,7 +343,7 @@ for epoch in range(num_epochs):
 assert all(map(math.isfinite, net_losses)) and net_losses[-1] < net_losses[0]
 
 # %% complete_eval
-net.eval()                      # evaluation mode (matters for dropout and batch norm)
+net.eval()                      # evaluation mode
 with torch.no_grad():           # no graph needed: we will not call backward
     final_preds = net(X_train)
 
@@ -421,6 +353,90 @@ for i in range(len(y_train)):
     print(f"{i + 1:5d} | {pred:8.1f}k | {actual:6.1f}k | {abs(pred - actual):5.1f}k")
 final_mae = (final_preds - y_train).abs().mean().item()
 print(f"average error: {final_mae:.2f}k")
+
+# %% celsius_raw
+C_train = torch.linspace(-40, 100, 50).reshape(-1, 1)   # 50 temperatures in °C
+F_train = 1.8 * C_train + 32
+
+
+def fit_line(inputs, targets, lr, epochs, seed=42):
+    """Fit ``nn.Linear(1, 1)`` by full-batch SGD on the MSE; return it and each epoch's loss.
+
+    Args:
+        inputs: shape ``(n, 1)``.
+        targets: shape ``(n, 1)``.
+        lr: the learning rate.
+        epochs: number of updates.
+        seed: seed for the starting weight and bias.
+    """
+    torch.manual_seed(seed)
+    line = nn.Linear(1, 1)
+    opt = torch.optim.SGD(line.parameters(), lr=lr)
+    mse = nn.MSELoss()
+    losses = []
+    for _ in range(epochs):
+        loss = mse(line(inputs), targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return line, losses
+
+
+converter, raw_losses = fit_line(C_train, F_train, lr=1e-4, epochs=5000)
+for epoch in [0, 1000, 2000, 3000, 4000, 4999]:
+    print(f"epoch {epoch:4d}: loss {raw_losses[epoch]:10.4f}")
+raw_w, raw_b = converter.weight.item(), converter.bias.item()
+print(f"\nlearned: F = {raw_w:.4f} * C + {raw_b:.4f}")
+print("exact:   F = 1.8000 * C + 32.0000")
+assert all(map(math.isfinite, raw_losses)) and raw_losses[-1] < raw_losses[0]
+
+# %% celsius_scaled
+C_mean, C_std = C_train.mean(), C_train.std()    # statistics of the training inputs
+C_scaled = (C_train - C_mean) / C_std            # mean 0, standard deviation 1
+
+scaled_converter, scaled_losses = fit_line(C_scaled, F_train, lr=0.1, epochs=200)
+assert all(map(math.isfinite, scaled_losses)) and scaled_losses[-1] < scaled_losses[0]
+
+# F = w_s * (C - mean) / std + b_s  =  (w_s / std) * C + (b_s - w_s * mean / std)
+w_s, b_s = scaled_converter.weight.item(), scaled_converter.bias.item()
+scaled_w = w_s / C_std.item()
+scaled_b = b_s - w_s * C_mean.item() / C_std.item()
+print(f"after 200 epochs, back in °C units: F = {scaled_w:.4f} * C + {scaled_b:.4f}")
+
+scaled_epoch = next(k for k, v in enumerate(scaled_losses) if v < 0.01)  # first below 0.01
+raw_reached = any(v < 0.01 for v in raw_losses)
+print(f"first epoch with a loss below 0.01: {scaled_epoch}")
+print(f"did the raw run ever get below 0.01 in 5000 epochs? {raw_reached}")
+
+# %% plot_celsius
+fig, ax = plt.subplots(figsize=(6.4, 3.6))
+raw_steps = sorted({round(1.03 ** k) for k in range(289)} | {5000})  # ~250 log-spaced epochs
+ax.plot(raw_steps, [raw_losses[k - 1] for k in raw_steps], label="raw °C, lr 1e-4")
+ax.plot(range(1, 201), scaled_losses, label="standardized °C, lr 0.1")
+ax.set_xscale("log")
+ax.set_yscale("log")
+ax.set_xlabel("epoch (log scale)")
+ax.set_ylabel("MSE in °F² (log scale)")
+ax.set_title("Celsius to Fahrenheit: scaling the input")
+ax.legend()
+plt.show()
+
+# %% celsius_predict
+check = torch.tensor([[-10.0], [0.0], [37.0], [100.0], [150.0]])
+# is it one of the 50 training temperatures?
+in_training = [(C_train - c).abs().min().item() < 1e-4 for c in check]
+exact = 1.8 * check + 32
+with torch.no_grad():
+    raw_guess = converter(check)
+    scaled_guess = scaled_converter((check - C_mean) / C_std)   # scaled as in training
+raw_errors = (raw_guess - exact).abs()                          # in °F
+scaled_errors = (scaled_guess - exact).abs()
+
+print(f"{'°C':>5} | {'trained on':>10} | {'exact °F':>8} | {'raw model':>9} | {'scaled model':>12}")
+for k in range(len(check)):
+    print(f"{check[k].item():5.0f} | {'yes' if in_training[k] else 'no':>10} | "
+          f"{exact[k].item():8.2f} | {raw_guess[k].item():9.2f} | {scaled_guess[k].item():12.2f}")
 
 # %% steps_per_epoch
 samples = TensorDataset(torch.randn(1000, 3), torch.randn(1000, 1))
@@ -453,14 +469,6 @@ def batch_indices(batch_size, generator):
     Args:
         batch_size: examples per batch (the last batch of an epoch may be smaller).
         generator: a seeded ``torch.Generator`` for the shuffles.
-
-    Yields:
-        A tensor of indices into the data set.
-
-    Examples:
-        >>> batches = batch_indices(100, torch.Generator().manual_seed(0))
-        >>> [len(next(batches)) for _ in range(4)]   # 256 points: 100, 100, 56, then a new epoch
-        [100, 100, 56, 100]
     """
     while True:
         order = torch.randperm(n_points, generator=generator)
@@ -468,8 +476,8 @@ def batch_indices(batch_size, generator):
             yield order[start:start + batch_size]
 
 
-def train_regression(batch_size, updates, lr=0.1, schedule=None):
-    """Fit ``nn.Linear(2, 1)`` to the points with SGD on batches of ``batch_size``.
+def train_regression(batch_size, updates, lr=0.1):
+    """Fit ``nn.Linear(2, 1)`` by SGD; return the loss on all points before and after each update.
 
     Every run starts from the same weights and sees the same shuffles.
 
@@ -477,20 +485,10 @@ def train_regression(batch_size, updates, lr=0.1, schedule=None):
         batch_size: examples per update (``n_points`` for full batch, 1 for SGD).
         updates: how many updates (steps) to make.
         lr: the learning rate.
-        schedule: optional function that turns the optimizer into an LR scheduler.
-
-    Returns:
-        The loss on the whole data set before the first update and after each one.
-
-    Examples:
-        >>> history = train_regression(batch_size=16, updates=20)
-        >>> len(history), round(history[0], 4), round(history[-1], 4)
-        (21, 12.7138, 0.2819)
     """
     torch.manual_seed(1)
     regressor = nn.Linear(2, 1)
     opt = torch.optim.SGD(regressor.parameters(), lr=lr)
-    scheduler = schedule(opt) if schedule else None
     batches = batch_indices(batch_size, torch.Generator().manual_seed(2))
     mse = nn.MSELoss()
     with torch.no_grad():
@@ -501,9 +499,7 @@ def train_regression(batch_size, updates, lr=0.1, schedule=None):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if scheduler:
-            scheduler.step()
-        with torch.no_grad():
+        with torch.no_grad():                   # measuring, not training
             history.append(mse(regressor(inputs), targets).item())
     return history
 
@@ -551,224 +547,132 @@ ax.set_title("Per example processed, small batches learn far sooner")
 ax.legend()
 plt.show()
 
-# %% optimizer_runs
-torch.manual_seed(0)
-curve_x = torch.linspace(-math.pi, math.pi, 128).reshape(-1, 1)
-curve_y = torch.sin(2 * curve_x)
-start_net = nn.Sequential(nn.Linear(1, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1))
+# %% device
+device = "cuda" if torch.cuda.is_available() else "cpu"   # decided when the code runs
+print("training on:", device)
 
-optimizers = {
-    "SGD, lr 0.1": lambda params: torch.optim.SGD(params, lr=0.1),
-    "SGD + momentum 0.9, lr 0.05": lambda params: torch.optim.SGD(params, lr=0.05, momentum=0.9),
-    "Adam, lr 0.01": lambda params: torch.optim.Adam(params, lr=0.01),
-}
-optimizer_losses = {}
-for name in optimizers:
-    curve_net = copy.deepcopy(start_net)       # every optimizer starts from the same weights
-    opt = optimizers[name](curve_net.parameters())
-    history = []
-    for step in range(250):
-        loss = nn.functional.mse_loss(curve_net(curve_x), curve_y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        history.append(loss.item())
-    optimizer_losses[name] = history
-    assert all(map(math.isfinite, history)) and history[-1] < history[0]
-
-print(f"{'optimizer':>27} | {'step 0':>7} | {'step 50':>7} | {'step 249':>8}")
-for name, history in optimizer_losses.items():
-    print(f"{name:>27} | {history[0]:7.4f} | {history[50]:7.4f} | {history[-1]:8.5f}")
-sgd_end, momentum_end, adam_end = (h[-1] for h in optimizer_losses.values())
-
-# %% plot_optimizers
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
-for name, history in optimizer_losses.items():
-    ax.plot(range(len(history)), history, label=name, linewidth=1.2)
-ax.set_yscale("log")
-ax.set_xlabel("step")
-ax.set_ylabel("MSE (log scale)")
-ax.set_title("Fitting sin(2x) with a 1-32-32-1 network, same start")
-ax.legend()
-plt.show()
-
-# %% schedule
-def halve_every_100(opt):
-    """A StepLR scheduler that halves the learning rate every 100 steps.
-
-    Examples:
-        >>> opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
-        >>> scheduler = halve_every_100(opt)
-        >>> for _ in range(200): opt.step(); scheduler.step()
-        >>> scheduler.get_last_lr()   # 0.1, halved twice
-        [0.025]
-    """
-    return torch.optim.lr_scheduler.StepLR(opt, step_size=100, gamma=0.5)
-
-
-constant = train_regression(batch_size=1, updates=500, lr=0.1)
-scheduled = train_regression(batch_size=1, updates=500, lr=0.1, schedule=halve_every_100)
-
-print(f"{'steps':>9} | {'lr (StepLR)':>11} | {'mean loss, constant':>19} | {'mean loss, StepLR':>17}")
-for block in range(5):
-    lo, hi = 100 * block + 1, 100 * (block + 1)
-    lr_now = 0.1 * 0.5 ** block
-    mean_constant = sum(constant[lo:hi + 1]) / 100
-    mean_scheduled = sum(scheduled[lo:hi + 1]) / 100
-    print(f"{f'{lo}-{hi}':>9} | {lr_now:11.5f} | {mean_constant:19.4f} | {mean_scheduled:17.4f}")
-last_constant = sum(constant[401:]) / 100
-last_scheduled = sum(scheduled[401:]) / 100
-assert math.isfinite(last_scheduled) and last_scheduled < last_constant
-
-# %% celsius_raw
-C_train = torch.linspace(-40, 100, 50).reshape(-1, 1)   # 50 temperatures in °C
-F_train = 1.8 * C_train + 32
-
-
-def fit_line(inputs, targets, lr, epochs, seed=42):
-    """Fit ``nn.Linear(1, 1)`` to ``targets`` with full-batch SGD on the MSE.
+# %% loop_functions
+def train_one_epoch(model, loader, loss_fn, optimizer, device):
+    """Train ``model`` for one pass over ``loader``; return the mean loss per example.
 
     Args:
-        inputs: shape ``(n, 1)``.
-        targets: shape ``(n, 1)``.
-        lr: the learning rate.
-        epochs: number of updates.
-        seed: seed for the starting weight and bias.
-
-    Returns:
-        ``(model, losses)``, with the loss before each update.
-
-    Examples:
-        >>> x = torch.tensor([[-1.0], [0.0], [1.0]])
-        >>> line, losses = fit_line(x, 2 * x + 1, lr=0.1, epochs=200)
-        >>> round(line.weight.item(), 3), round(line.bias.item(), 3)
-        (2.0, 1.0)
+        model: the network to train, already on ``device``.
+        loader: yields ``(inputs, targets)`` batches.
+        loss_fn: a loss that averages over a batch, such as ``nn.MSELoss()``.
+        optimizer: a ``torch.optim`` optimizer over ``model``'s parameters.
+        device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    torch.manual_seed(seed)
-    line = nn.Linear(1, 1)
-    opt = torch.optim.SGD(line.parameters(), lr=lr)
-    mse = nn.MSELoss()
-    losses = []
-    for _ in range(epochs):
-        loss = mse(line(inputs), targets)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return line, losses
+    model.train()                                 # training mode
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        inputs, targets = inputs.to(device), targets.to(device)  # to where the model is
+        loss = loss_fn(model(inputs), targets)    # 1. forward and 2. loss
+        optimizer.zero_grad()                     #    clear the last step's gradients
+        loss.backward()                           # 3. backward
+        optimizer.step()                          # 4. update
+        total += loss.item() * len(inputs)        # batch mean x batch size
+        count += len(inputs)
+    return total / count
 
 
-converter, raw_losses = fit_line(C_train, F_train, lr=1e-4, epochs=5000)
-for epoch in [0, 1000, 2000, 3000, 4000, 4999]:
-    print(f"epoch {epoch:4d}: loss {raw_losses[epoch]:10.4f}")
-raw_w, raw_b = converter.weight.item(), converter.bias.item()
-print(f"\nlearned: F = {raw_w:.4f} * C + {raw_b:.4f}")
-print("exact:   F = 1.8000 * C + 32.0000")
-assert all(map(math.isfinite, raw_losses)) and raw_losses[-1] < raw_losses[0]
-
-# %% celsius_too_fast
-_, hasty_losses = fit_line(C_train, F_train, lr=1e-3, epochs=8)   # ten times larger
-print("lr 0.001, losses:", ", ".join(f"{v:.3g}" for v in hasty_losses))
-
-# %% celsius_curvature
-def mse_curvature(x):
-    """The Hessian of the MSE of ``w * x + b`` with respect to ``(w, b)``.
-
-    It does not depend on the targets or on ``w`` and ``b``: 2 · mean of [[x², x], [x, 1]].
+def evaluate(model, loader, loss_fn, device):
+    """The mean loss per example of ``model`` on all of ``loader``, without training.
 
     Args:
-        x: inputs, shape ``(n, 1)``.
-
-    Returns:
-        A 2 × 2 tensor.
-
-    Examples:
-        >>> mse_curvature(torch.tensor([[-1.0], [1.0]]))   # mean 0, spread 1: the same curvature both ways
-        tensor([[2., 0.],
-                [0., 2.]])
+        model: the network to measure, already on ``device``.
+        loader: yields ``(inputs, targets)`` batches.
+        loss_fn: a loss that averages over a batch.
+        device: where to compute, ``"cpu"`` or ``"cuda"``.
     """
-    return 2 * torch.tensor([[(x ** 2).mean().item(), x.mean().item()],
-                             [x.mean().item(), 1.0]])
+    model.eval()                                  # evaluation mode
+    total, count = 0.0, 0
+    with torch.no_grad():                         # measuring builds no graph
+        for inputs, targets in loader:
+            inputs, targets = inputs.to(device), targets.to(device)
+            total += loss_fn(model(inputs), targets).item() * len(inputs)
+            count += len(inputs)
+    return total / count
 
+# %% reusable_run
+torch.manual_seed(3)
+val_inputs = torch.randn(64, 2)        # 64 new points from the same rule, never trained on
+val_targets = val_inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0 + 0.5 * torch.randn(64, 1)
 
-C_mean, C_std = C_train.mean(), C_train.std()
-C_scaled = (C_train - C_mean) / C_std            # mean 0, standard deviation 1
+shuffles = torch.Generator().manual_seed(4)           # seeded shuffles: the same every run
+train_loader = DataLoader(TensorDataset(inputs, targets), batch_size=16, shuffle=True,
+                          generator=shuffles)
+val_loader = DataLoader(TensorDataset(val_inputs, val_targets), batch_size=64)
 
-raw_eigs = torch.linalg.eigvalsh(mse_curvature(C_train))
-scaled_eigs = torch.linalg.eigvalsh(mse_curvature(C_scaled))
-raw_limit = 2 / raw_eigs[-1].item()              # larger learning rates diverge
-raw_condition = (raw_eigs[-1] / raw_eigs[0]).item()
-scaled_condition = (scaled_eigs[-1] / scaled_eigs[0]).item()
-print(f"raw °C:    curvatures {raw_eigs[0]:.3f} and {raw_eigs[1]:.1f}, ratio {raw_condition:,.0f}")
-print(f"scaled °C: curvatures {scaled_eigs[0]:.3f} and {scaled_eigs[1]:.3f}, ratio {scaled_condition:.2f}")
-print(f"largest stable learning rate with raw °C: 2 / {raw_eigs[1]:.1f} = {raw_limit:.2e}")
+torch.manual_seed(5)
+regressor = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+regressor = regressor.to(device)                      # its parameters move to the device
+loss_fn = nn.MSELoss()
+optimizer = torch.optim.SGD(regressor.parameters(), lr=0.05)
 
-# %% celsius_scaled
-scaled_converter, scaled_losses = fit_line(C_scaled, F_train, lr=0.1, epochs=200)
-assert all(map(math.isfinite, scaled_losses)) and scaled_losses[-1] < scaled_losses[0]
+train_history = []
+val_history = [evaluate(regressor, val_loader, loss_fn, device)]   # before training
+print(f"epoch | train loss | val loss\n    0 |          - | {val_history[0]:8.4f}")
+for epoch in range(1, 6):
+    train_history.append(train_one_epoch(regressor, train_loader, loss_fn, optimizer, device))
+    val_history.append(evaluate(regressor, val_loader, loss_fn, device))
+    print(f"{epoch:5d} | {train_history[-1]:10.4f} | {val_history[-1]:8.4f}")
+assert all(map(math.isfinite, train_history + val_history))
+assert val_history[-1] < val_history[0]
 
-# F = w_s * (C - mean) / std + b_s  =  (w_s / std) * C + (b_s - w_s * mean / std)
-w_s, b_s = scaled_converter.weight.item(), scaled_converter.bias.item()
-scaled_w = w_s / C_std.item()
-scaled_b = b_s - w_s * C_mean.item() / C_std.item()
-print(f"after 200 epochs, back in °C units: F = {scaled_w:.4f} * C + {scaled_b:.4f}")
+true_rule = val_inputs @ torch.tensor([[2.0], [-3.0]]) + 1.0    # the rule without its noise
+noise_floor = ((true_rule - val_targets) ** 2).mean().item()
+print(f"the true rule itself scores {noise_floor:.4f} on the validation points")
+steps_per_epoch = len(train_loader)                                 # 256 points / 16
+later_low, later_high = min(val_history[2:]), max(val_history[2:])  # epochs 2 to 5
 
+# %% save_load
+import tempfile
+from pathlib import Path
 
-def first_epoch_below(losses, level=0.01):
-    """The first epoch whose loss is below ``level``, or None if there is none.
+state = regressor.state_dict()                        # every parameter, by name
+for name, tensor in state.items():
+    print(f"{name:9} {str(tuple(tensor.shape)):8} on {tensor.device.type}")
 
-    Examples:
-        >>> first_epoch_below([1.0, 0.5, 0.005, 0.001])
-        2
-        >>> first_epoch_below([1.0, 0.5]) is None
-        True
-    """
-    return next((k for k, v in enumerate(losses) if v < level), None)
-
-
-raw_epoch, scaled_epoch = first_epoch_below(raw_losses), first_epoch_below(scaled_losses)
-raw_text = "not within 5000 epochs" if raw_epoch is None else f"epoch {raw_epoch}"
-print(f"first loss below 0.01: raw °C {raw_text}; standardized °C epoch {scaled_epoch}")
-
-# %% plot_celsius
-fig, ax = plt.subplots(figsize=(6.4, 3.6))
-raw_steps = sorted({round(1.03 ** k) for k in range(289)} | {5000})  # ~250 log-spaced epochs
-ax.plot(raw_steps, [raw_losses[k - 1] for k in raw_steps], label="raw °C, lr 1e-4")
-ax.plot(range(1, 201), scaled_losses, label="standardized °C, lr 0.1")
-ax.set_xscale("log")
-ax.set_yscale("log")
-ax.set_xlabel("epoch (log scale)")
-ax.set_ylabel("MSE in °F² (log scale)")
-ax.set_title("Celsius to Fahrenheit: scaling the input")
-ax.legend()
-plt.show()
-
-# %% celsius_predict
-unseen = torch.tensor([[-25.0], [37.0], [150.0]])   # none of these is in C_train
+torch.manual_seed(6)
+restored = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))   # same shape,
+restored = restored.to(device)                                           # new weights
+new_inputs = val_inputs.to(device)
 with torch.no_grad():
-    raw_guess = converter(unseen)
-    scaled_guess = scaled_converter((unseen - C_mean) / C_std)
-print(f"{'°C':>6} | {'exact °F':>8} | {'raw model':>9} | {'scaled model':>12}")
-for c, g_raw, g_scaled in zip(unseen.flatten(), raw_guess.flatten(), scaled_guess.flatten()):
-    print(f"{c.item():6.0f} | {1.8 * c.item() + 32:8.2f} | {g_raw.item():9.2f} | {g_scaled.item():12.2f}")
+    before = torch.equal(restored(new_inputs), regressor(new_inputs))
+
+with tempfile.TemporaryDirectory() as folder:    # deleted afterwards, with the file in it
+    path = Path(folder) / "regressor.pt"
+    torch.save(state, path)
+    loaded = torch.load(path, map_location=device)     # onto this machine's device
+    restored.load_state_dict(loaded)
+
+with torch.no_grad():
+    original_predictions = regressor(new_inputs)
+    restored_predictions = restored(new_inputs)
+same_predictions = torch.equal(original_predictions, restored_predictions)
+print(f"\nsame predictions before loading: {before}")
+print(f"same predictions after loading:  {same_predictions}  (all 64, bit for bit)")
+print(f"file left behind: {path.exists()}")
 
 # %% ex_kelvin
 K_train = torch.linspace(233.15, 373.15, 50).reshape(-1, 1)   # -40 °C to 100 °C in kelvin
 F_from_K = 1.8 * K_train - 459.67
 
-kelvin_limit = 2 / torch.linalg.eigvalsh(mse_curvature(K_train))[-1].item()
-limit_ratio = raw_limit / kelvin_limit
-print(f"largest stable lr, raw kelvin: {kelvin_limit:.2e}")
-print(f"largest stable lr, raw °C:     {raw_limit:.2e} ({limit_ratio:.1f} times larger)")
+_, raw_kelvin_losses = fit_line(K_train, F_from_K, lr=1e-4, epochs=8)
+print("raw kelvin, lr 1e-4, losses:", ", ".join(f"{v:.3g}" for v in raw_kelvin_losses))
+growth = raw_kelvin_losses[1] / raw_kelvin_losses[0]
+print(f"the first epoch multiplied the loss by {growth:.0f}")
 
 K_mean, K_std = K_train.mean(), K_train.std()
-kelvin_model, kelvin_losses = fit_line((K_train - K_mean) / K_std, F_from_K, lr=0.1, epochs=200)
+K_scaled = (K_train - K_mean) / K_std
+kelvin_model, kelvin_losses = fit_line(K_scaled, F_from_K, lr=0.1, epochs=200)
 assert math.isfinite(kelvin_losses[-1]) and kelvin_losses[-1] < 0.01
 
 k_w, k_b = kelvin_model.weight.item(), kelvin_model.bias.item()
 kelvin_w = k_w / K_std.item()
 kelvin_b = k_b - k_w * K_mean.item() / K_std.item()
-print(f"learned: F = {kelvin_w:.4f} * K - {-kelvin_b:.2f}   (exact: 1.8 and -459.67)")
+print(f"standardized kelvin, lr 0.1: F = {kelvin_w:.4f} * K - {-kelvin_b:.2f}")
+print("exact:                       F = 1.8000 * K - 459.67")
 
 # %% ex_batches
 big_loader = DataLoader(TensorDataset(torch.randn(1000, 3)), batch_size=64, shuffle=True)
@@ -779,39 +683,11 @@ dropped_steps = len(dropping)
 print(f"with drop_last=True: {dropped_steps} steps, {dropped_steps * 64} samples used per epoch")
 ex_steps, ex_last = len(sizes), sizes[-1]
 
-# %% ex_optimizer_steps
-def distance_after(make_optimizer, slope, steps=3):
-    """How far ``w`` moves in ``steps`` updates on the loss ``slope * w`` (a constant gradient).
-
-    Args:
-        make_optimizer: builds an optimizer from a list of parameters.
-        slope: the constant gradient dL/dw.
-        steps: number of updates.
-
-    Returns:
-        The start of ``w`` minus its end, as a float.
-
-    Examples:
-        >>> round(distance_after(lambda p: torch.optim.SGD(p, lr=0.1), slope=2.0), 4)   # 3 × 0.1 × 2
-        0.6
-        >>> round(distance_after(lambda p: torch.optim.Adam(p, lr=0.01), slope=1000.0), 4)   # about lr per step
-        0.03
-    """
-    weight = torch.zeros(1, requires_grad=True)
-    opt = make_optimizer([weight])
-    for _ in range(steps):
-        loss = (slope * weight).sum()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    return -weight.item()
-
-
-sgd_move = distance_after(lambda p: torch.optim.SGD(p, lr=0.1), slope=1.0)
-momentum_move = distance_after(lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9), slope=1.0)
-adam_move = distance_after(lambda p: torch.optim.Adam(p, lr=0.01), slope=1.0)
-adam_move_steep = distance_after(lambda p: torch.optim.Adam(p, lr=0.01), slope=1000.0)
-print(f"SGD:              {sgd_move:.4f}")
-print(f"SGD + momentum:   {momentum_move:.4f}")
-print(f"Adam, slope 1:    {adam_move:.4f}")
-print(f"Adam, slope 1000: {adam_move_steep:.4f}")
+# %% ex_two_losses
+torch.manual_seed(7)
+fresh = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1)).to(device)
+fresh_optimizer = torch.optim.SGD(fresh.parameters(), lr=0.05)
+during = train_one_epoch(fresh, train_loader, loss_fn, fresh_optimizer, device)
+after = evaluate(fresh, train_loader, loss_fn, device)
+print(f"first epoch, mean loss while training: {during:.4f}")
+print(f"the same data, after the epoch:        {after:.4f}")
