@@ -12,30 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from snippets._engine import PACKAGE_DIR, BookError, load_module, nav_pages
-
-
-def chapters() -> list[str]:
-    """Chapter modules in reading order: the order of the site's navigation, then any others."""
-    ordered = []
-    config = PACKAGE_DIR.parent / "mkdocs.yml"
-    if config.is_file():
-        import yaml
-
-        for node in nav_pages(yaml.safe_load(config.read_text()).get("nav", [])):
-            page = PACKAGE_DIR.parent / "docs" / node
-            if page.is_file():
-                module = front_matter(page.read_text(encoding="utf-8")).get("snippets")
-                if module and module not in ordered:
-                    ordered.append(module)
-    others = sorted(p.stem for p in PACKAGE_DIR.glob("[a-z]*.py") if p.stem not in ordered)
-    return ordered + others
-
-
-def front_matter(markdown: str) -> dict:
-    from mkdocs.utils.meta import get_data
-
-    return get_data(markdown)[1]
+from snippets._book.book import chapters
+from snippets._book.cells import BookError, load_module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_chapter(name: str) -> int:
-    from snippets._engine import run_module
+    from snippets._book.run import run_module
 
     chapter, _, cell = name.partition(":")
     if chapter not in chapters():

@@ -15,17 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from snippets._engine import (
-    BookError,
-    Page,
-    execute_page,
-    format_value,
-    parse_cells,
-    parse_page,
-    render_page,
-    run_cells,
-    split_value,
-)
+from snippets._book.cache import execute_page
+from snippets._book.cells import BookError, Page, parse_cells, parse_page, split_value
+from snippets._book.render import render_page
+from snippets._book.run import format_value, run_cells
 
 
 def cells_of(source: str):
@@ -208,14 +201,14 @@ def test_figures_are_byte_stable_svg():
     assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
 
 
-# Log axes and math text: what snippets/_warm.py (the fork server's warm-up) caches.
+# Log axes and math text: what snippets/_book/warm.py (the fork server's warm-up) caches.
 LOG_FIGURE = """
 import hashlib, sys
 import matplotlib
 matplotlib.use("Agg")
 if sys.argv[1] == "warm":
-    import snippets._warm
-from snippets._engine import collect_figures
+    import snippets._book.warm
+from snippets._book.run import collect_figures
 import matplotlib.pyplot as plt
 
 def draw():
@@ -226,8 +219,8 @@ def draw():
     return collect_figures()
 
 if sys.argv[1] == "warm":  # count the parses that reach matplotlib's parser
-    calls, parse = [], snippets._warm._parse
-    snippets._warm._parse = lambda *args: calls.append(args) or parse(*args)
+    calls, parse = [], snippets._book.warm._parse
+    snippets._book.warm._parse = lambda *args: calls.append(args) or parse(*args)
 svg = draw()
 if sys.argv[1] == "warm":
     parsed = len(calls)
@@ -395,7 +388,7 @@ def test_a_good_book_builds_and_shows_its_output(tmp_path):
 
 
 def test_open_in_colab_is_built_from_a_github_repo_url():
-    from snippets._engine import colab_url
+    from snippets._book.companions import colab_url
 
     assert colab_url("https://github.com/someone/nn-book", "tensors") == (
         "https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/tensors.ipynb")
@@ -416,3 +409,50 @@ def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp
     assert notebook["cells"][1]["outputs"][0]["text"] == ["42\n"]
     script = (book / "site" / "downloads" / "demo.py").read_text()
     assert "x = 2\nprint(x * 21)" in script
+
+
+# ------------------------------------------------------------------ the engine's layout
+
+ENGINE = Path(__file__).resolve().parents[1] / "snippets" / "_book"
+CORE = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem not in ("__init__", "mkdocs_plugin"))
+
+# Run before anything else in a subprocess: any import of MkDocs fails, as where it is not installed.
+WITHOUT_MKDOCS = """
+import importlib.abc, sys
+class NoMkDocs(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "mkdocs" or name.startswith("mkdocs."):
+            raise ModuleNotFoundError(f"No module named '{name}' (blocked by the test)", name=name)
+sys.meta_path.insert(0, NoMkDocs())
+"""
+
+
+def test_every_engine_module_says_what_it_owns_and_stays_short():
+    for path in ENGINE.glob("*.py"):
+        text = path.read_text()
+        assert len(text.splitlines()) <= 400, f"{path.name} has {len(text.splitlines())} lines"
+        assert ast_docstring(text), f"{path.name} opens with no docstring"
+
+
+def ast_docstring(text: str) -> str | None:
+    import ast
+
+    return ast.get_docstring(ast.parse(text))
+
+
+def test_the_core_imports_nothing_from_mkdocs():
+    code = WITHOUT_MKDOCS + textwrap.dedent(f"""
+        import importlib
+        for name in {CORE!r} + ["__init__"]:
+            importlib.import_module("snippets._book" + ("" if name == "__init__" else "." + name))
+        import snippets._engine, snippets.__main__
+        assert not any(m == "mkdocs" or m.startswith("mkdocs.") for m in sys.modules), "MkDocs was imported"
+        try:
+            import snippets._book.mkdocs_plugin
+        except ModuleNotFoundError as err:
+            print("blocked:", err.name)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "blocked: mkdocs"  # the blocker works, so the imports above were really without it
+    assert {"cells", "run", "cache", "render", "companions", "report", "serve"} <= set(CORE)

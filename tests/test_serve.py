@@ -17,12 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from snippets._checkpoints import Sessions, resume
 from concurrent.futures import Future
 
 import jinja2
 
-from snippets._engine import BookError, PageRun, TemplateCache, api_fingerprint, execute_page, parse_page, run_pages
+from snippets._book.cache import PageRun, execute_page, run_pages
+from snippets._book.cells import BookError, parse_page
+from snippets._book.checkpoints import Sessions, resume
+from snippets._book.mkdocs_plugin import TemplateCache
+from snippets._book.serve import api_fingerprint
 from test_engine import make_book
 
 ROOT = Path(__file__).resolve().parents[1]
