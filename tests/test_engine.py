@@ -456,3 +456,49 @@ def test_the_core_imports_nothing_from_mkdocs():
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "blocked: mkdocs"  # the blocker works, so the imports above were really without it
     assert {"cells", "run", "cache", "render", "companions", "report", "serve"} <= set(CORE)
+
+
+# ------------------------------------------------------------------ rendering without a site generator
+
+FIGURE_MODULE = '''\
+"""Demo."""
+
+# %% setup
+import matplotlib.pyplot as plt
+scale = 2.5
+
+# %% draw
+plt.plot([0, 1], [0, scale])
+print("drawn")
+'''
+
+
+def test_render_chapter_writes_plain_markdown_and_its_figures_as_files(tmp_path):
+    from snippets._book.book import render_chapter
+
+    (tmp_path / "book").mkdir()
+    book = make_book(tmp_path / "book", FIGURE_MODULE,
+                     '{{ cell setup fold="The set-up" }}\n\nScale {{ scale:.1f }}.\n\n{{ cell draw alt="A line" }}\n')
+    out = tmp_path / "out"
+    written = render_chapter("demo", out, plain=True, cache_dir=None, root=book)
+    page = written.read_text()
+    assert written == out / "index.md"
+    assert "<details><summary>The set-up</summary>\n\n```python\nimport matplotlib.pyplot as plt" in page
+    assert "Scale 2.5." in page and "```text\ndrawn\n```" in page
+    assert "![A line](assets/figures/demo/draw.svg)\n" in page and "{ ." not in page and "{{" not in page
+    assert (out / "assets/figures/demo/draw.svg").read_text().lstrip().startswith("<?xml")
+
+    site = render_chapter("demo", tmp_path / "site", plain=False, cache_dir=None, root=book).read_text()
+    assert site.startswith("---\nsnippets: demo\n---\n") and '??? book-fold "The set-up"' in site
+    assert "{ .snippet-figure loading=lazy }" in site and (tmp_path / "site/downloads/demo.py").is_file()
+
+
+def test_a_page_process_imports_only_the_engine_modules_the_cache_key_hashes(tmp_path):
+    from snippets._book.cache import RUN_FILES
+
+    module = '"""Demo."""\n\n# %% mods\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith("snippets._book")))\n'
+    directory = write_module(tmp_path, module)
+    page = parse_page("docs/demo.md", "{{ cell mods }}\n", "demo", directory)
+    imported = eval(execute_page(page, None, rerun=True).results[0].output)
+    files = {"__init__.py" if name == "snippets._book" else name.rsplit(".", 1)[1] + ".py" for name in imported}
+    assert "run.py" in files and files <= set(RUN_FILES), imported

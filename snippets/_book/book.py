@@ -9,6 +9,7 @@ MkDocs (the MkDocs adapter passes MkDocs' own front matter reader to :func:`read
 from __future__ import annotations
 
 import functools
+import posixpath
 import re
 from pathlib import Path
 
@@ -113,3 +114,43 @@ def chapters(root: Path = ROOT) -> list[str]:
     ordered = list(nav_chapters(root))
     others = sorted(p.stem for p in PACKAGE_DIR.glob("[a-z]*.py") if p.stem not in ordered)
     return ordered + others
+
+
+def render_chapter(module: str, out: Path, plain: bool = True, cache_dir: Path | None = ROOT / ".cache" / "book",
+                   rerun: bool = False, root: Path = ROOT, repo_url: str | None = None) -> Path:
+    """Run (or read from the cache) chapter ``module`` and write its page to ``out/<page>.md``, with its
+    figures under ``out/assets/figures/`` as files. Returns the page written.
+
+    ``plain``: CommonMark any reader shows. Otherwise the site's own Markdown, front matter kept, with the
+    chapter's notebook and script under ``out/labs/`` and ``out/downloads/``: what the MkDocs plugin gives
+    MkDocs, for another site generator to build.
+    """
+    from snippets._book import companions
+    from snippets._book.cache import execute_page
+    from snippets._book.render import check_figures, figure_path, render_page
+
+    path = chapter_page(module, root)
+    markdown, page = read_page(path, root / "snippets" if (root / "snippets").is_dir() else PACKAGE_DIR)
+    run = execute_page(page, cache_dir, rerun)
+    name = path.relative_to(root / "docs").as_posix() if path.is_relative_to(root / "docs") else path.name
+    page_dir = "" if plain else posixpath.dirname(name)
+    links = [] if plain else companions.companion_links(module, page_dir, repo_url)
+    text = render_page(markdown, page, run.results, run.seed, page_dir, links, plain=plain)
+    if not plain:  # the front matter stays (a description, search settings), and the companions come along
+        source = path.read_text(encoding="utf-8")
+        text = source[: len(source) - len(markdown)] + text if source.endswith(markdown) else text
+        notebook = companions.companion_notebook(page, page.title, run.results)
+        for target, content in ((out / "labs" / f"{module}.ipynb", notebook), (out / "downloads" / f"{module}.ipynb", notebook),
+                                (out / "downloads" / f"{module}.py", companions.companion_script(page, page.title))):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+    for result in run.results:
+        check_figures(page, result)
+        for k, svg in enumerate(result.figures):
+            figure = out / figure_path(module, result.name, k)
+            figure.parent.mkdir(parents=True, exist_ok=True)
+            figure.write_text(svg)
+    written = out / name
+    written.parent.mkdir(parents=True, exist_ok=True)
+    written.write_text(text, encoding="utf-8")
+    return written

@@ -25,12 +25,18 @@ from snippets._book.run import CellResult, environment, run_fresh
 ENGINE_DIR = Path(__file__).resolve().parent
 
 
+# The engine modules a page's process runs: an edit to any of them can change what a page prints or draws.
+# (Rendering, companions and the report only shape what is shown, from the stored run; editing them runs nothing
+# again. tests/test_engine.py checks that a page's process imports no other engine module.)
+RUN_FILES = ("__init__.py", "cells.py", "run.py", "warm.py", "checkpoints.py", "cache.py")
+
+
 @functools.lru_cache(maxsize=1)
 def engine_hash() -> str:
-    """This engine's source, as loaded (every module of ``snippets/_book``): an edit to it needs a new
-    process (a restart of `mkdocs serve`) anyway."""
+    """The source of the engine modules a page runs in (:data:`RUN_FILES`), as loaded: an edit to them needs
+    a new process (a restart of `mkdocs serve`) anyway."""
     digest = hashlib.sha256()
-    for path in sorted(ENGINE_DIR.glob("*.py")):
+    for path in (ENGINE_DIR / name for name in RUN_FILES):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 

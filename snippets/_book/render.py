@@ -18,8 +18,13 @@ from snippets._book.run import CellResult, environment
 FIGURE_DIR = "assets/figures"
 
 
-def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str, links=()) -> str:
-    """Replace a page's directives with its code, output, figures and quoted values."""
+def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str, links=(),
+                plain: bool = False) -> str:
+    """Replace a page's directives with its code, output, figures and quoted values.
+
+    The Markdown is the site's (Material's attribute lists and collapsible blocks), or with ``plain``,
+    CommonMark that any Markdown reader shows: code and output in plain fences, folds as ``<details>``.
+    """
     results_by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
     quotes = {r.name: iter(r.values) for r in results}
@@ -30,24 +35,26 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
         if m := CELL_DIRECTIVE.match(text):
             current = m.group(1)
             return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir,
-                               page.folds.get(current))
+                               page.folds.get(current), plain)
         return html.escape(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
 
-    return insert_stamp(rewrite(markdown, replace), seed, links)
+    return insert_stamp(rewrite(markdown, replace), seed, links, plain)
 
 
 def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str,
-                fold: str | None = None) -> str:
+                fold: str | None = None, plain: bool = False) -> str:
     """The Markdown for one cell: its code (collapsed under ``fold``'s title, if given), then its output and figures."""
     code = fenced(cell.code, "python")
-    if fold is not None:  # a pymdownx.details block: one click opens it, and its copy button copies all the code
+    if fold is not None and plain:
+        code = f"<details><summary>{html.escape(fold)}</summary>\n\n{code}\n\n</details>"
+    elif fold is not None:  # a pymdownx.details block: one click opens it, and its copy button copies all the code
         code = f'??? book-fold "{html.escape(fold)}"\n\n' + "\n".join("    " + line if line else "" for line in code.splitlines())
     parts = [code]
     if result and result.output:
-        parts.append(fenced(result.output.rstrip("\n"), "{ .text .snippet-output .no-copy }"))
+        parts.append(fenced(result.output.rstrip("\n"), "text" if plain else "{ .text .snippet-output .no-copy }"))
     for k, _svg in enumerate(result.figures if result else []):
         src = posixpath.relpath(figure_path(module, cell.name, k), page_dir or ".")
-        parts.append(f"![{escape_alt(alt or '')}]({src}){{ .snippet-figure loading=lazy }}")
+        parts.append(f"![{escape_alt(alt or '')}]({src})" + ("" if plain else "{ .snippet-figure loading=lazy }"))
     return "\n\n".join(parts)
 
 
@@ -66,20 +73,19 @@ def figure_path(module: str, cell: str, k: int) -> str:
     return f"{FIGURE_DIR}/{module}/{cell}{'' if k == 0 else f'-{k + 1}'}.svg"
 
 
-def insert_stamp(markdown: str, seed, links=()) -> str:
+def insert_stamp(markdown: str, seed, links=(), plain: bool = False) -> str:
     """Put the provenance stamp, and the links to the chapter's notebook and script, under the title."""
     env = environment()
     stamp = (
-        f"Every output on this page was produced when the site was built, by running its code "
-        f"with Python {env['python']} and torch {env['torch']} on the {env['device']}"
-        f"{f', seed {seed}' if seed is not None else ''}.\n{{ .book-stamp }}"
+        f"Every output on this page was produced when the {'page was rendered' if plain else 'site was built'}, "
+        f"by running its code with Python {env['python']} and torch {env['torch']} on the {env['device']}"
+        f"{f', seed {seed}' if seed is not None else ''}." + ("" if plain else "\n{ .book-stamp }")
     )
     row = " · ".join(f"[{label}]({href})" for label, href in links)
-    block = ["", stamp, ""] + ([row, "{ .book-links }", ""] if row else [])
+    block = ["", stamp, ""] + ([row] + ([] if plain else ["{ .book-links }"]) + [""] if row else [])
     lines = markdown.splitlines()
     at = next((i + 1 for i, line in enumerate(lines) if line.startswith("# ")), 0)
     return "\n".join(lines[:at] + block + lines[at:]) + "\n"
-
 
 
 def check_figures(page: Page, result: CellResult) -> None:
