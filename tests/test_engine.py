@@ -502,3 +502,94 @@ def test_a_page_process_imports_only_the_engine_modules_the_cache_key_hashes(tmp
     imported = eval(execute_page(page, None, rerun=True).results[0].output)
     files = {"__init__.py" if name == "snippets._book" else name.rsplit(".", 1)[1] + ".py" for name in imported}
     assert "run.py" in files and files <= set(RUN_FILES), imported
+
+
+# ------------------------------------------------------------------ importing a chapter
+
+IMPORTING = '''
+import inspect, json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+mine = plt.figure()  # the importer's own figure: importing must leave it open
+import snippets._book.imports as imports
+
+runs, run = [], imports.run_in_scratch
+imports.run_in_scratch = lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs)
+from snippets.autograd_engine import Value
+import snippets.autograd_engine as chapter
+from snippets.autograd_engine import Value as again
+chapter_runs = len(runs)
+
+demo = imports.ChapterLoader("demo_chapter", sys.argv[1])
+module = type(sys)("demo_chapter")
+module.__file__ = sys.argv[1]
+demo.exec_module(module)
+print(json.dumps({
+    "module": Value.__module__, "same": again is Value, "runs": chapter_runs,
+    "source": inspect.getsource(Value) in open(chapter.__file__).read(),
+    "cells": [r.name for r in chapter.__book__], "figures": plt.get_fignums() == [mine.number],
+    "demo": [(r.output, len(r.figures), r.raised) for r in module.__book__], "total": module.total,
+}))
+'''
+
+DEMO_CHAPTER = '''\
+"""A demo chapter."""
+
+# %% make
+import matplotlib.pyplot as plt
+numbers = [1, 2, 3]
+print("made", numbers)
+
+# %% oops raises=IndexError
+numbers[5]
+
+# %% draw
+figure, axes = plt.subplots()
+axes.plot(numbers)
+total = sum(numbers)
+'''
+
+
+def test_importing_a_chapter_runs_it_like_the_engine_once_quietly_and_closes_its_figures(tmp_path):
+    from snippets._book.cells import load_module
+
+    demo = tmp_path / "demo_chapter.py"
+    demo.write_text(DEMO_CHAPTER)
+    proc = subprocess.run([sys.executable, "-c", IMPORTING, str(demo)], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(proc.stdout.splitlines()) == 1, "importing printed: " + proc.stdout[:2000]  # only the summary line
+    facts = json.loads(proc.stdout)
+    assert facts["module"] == "snippets.autograd_engine" and facts["same"] and facts["source"]
+    assert facts["runs"] == 1  # the cost: one run of the chapter; a second import runs nothing
+    assert facts["cells"] == [c.name for c in load_module("autograd_engine")]  # every cell ran
+    assert facts["figures"]  # the chapter's figures are closed, the importer's is not
+    assert facts["demo"] == [["made [1, 2, 3]\n", 0, None], ["IndexError: list index out of range\n", 0,
+                                                             "IndexError: list index out of range"], ["", 1, None]]
+    assert facts["total"] == 6 and list(tmp_path.iterdir()) == [demo]  # nothing written where it was imported
+
+
+def test_a_failing_chapter_import_raises_with_the_cell_and_line(tmp_path):
+    from snippets._book.cells import BookError
+    from snippets._book.imports import ChapterLoader
+
+    path = tmp_path / "broken.py"
+    path.write_text('"""Broken."""\n\n# %% a\nx = 1\n# %% b\n{}["missing"]\n')
+    with pytest.raises(BookError, match=r"cell 'b' failed at .*broken.py:6: KeyError"):
+        ChapterLoader("broken", str(path)).exec_module(type(sys)("broken"))
+
+
+def test_the_api_reference_reads_the_chapters_without_running_them():
+    code = textwrap.dedent("""
+        import sys, griffe
+        from snippets._book.book import chapters
+        for name in chapters():
+            assert griffe.load("snippets." + name, search_paths=["."]).docstring is not None, name
+        print(sorted(m for m in sys.modules if m.startswith("snippets.") and not m.startswith("snippets._")))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "[]"  # griffe (mkdocstrings) visits the source: no chapter was imported

@@ -37,6 +37,7 @@ The modules, in the order the data flows through them:
 ``serve.py``           under ``mkdocs serve``: resume from checkpoints, start on save
 ``checkpoints.py``     forked copies of a page's process between cells
 ``warm.py``            the fork server's warm-up (matplotlib's first figure)
+``imports.py``         ``import snippets.<chapter>`` runs it the way the engine does
 ``mkdocs_plugin.py``   the ``book`` plugin: a thin MkDocs adapter over the rest
 =====================  =======================================================
 

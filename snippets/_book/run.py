@@ -75,12 +75,14 @@ def evaluate_value(expr: str, namespace: dict):
     return eval(compile(tree, "<value>", "eval"), dict(namespace))
 
 
-def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=None, namespace=None, before=None, first=0):
+def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=None, namespace=None, before=None, first=0,
+              keep=()):
     """Run cells in order in one fresh namespace, like a reader pasting them into Python.
 
     ``values`` maps a cell name to the ``(expression, format, page_line)`` the prose quotes after it.
     ``namespace`` and ``first`` (the page index of ``cells[0]``) continue a page from a checkpoint;
     ``before(index, namespace)`` is called before each cell (it makes the checkpoints).
+    ``keep``: numbers of matplotlib figures that were open before and are not the cells' to collect.
     Returns ``(results, namespace)``; stops at the first failing cell.
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -91,7 +93,7 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
     for index, cell in enumerate(cells, start=first):
         if before:
             before(index, namespace)
-        result = run_cell(cell, namespace)
+        result = run_cell(cell, namespace, keep)
         for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
             try:
                 result.values.append(format_value(evaluate_value(expr, namespace), spec))
@@ -108,7 +110,7 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
     return results, namespace
 
 
-def run_cell(cell: Cell, namespace: dict) -> CellResult:
+def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
     result = CellResult(cell.name)
     # Pad with newlines so tracebacks point at the real line of the module file.
     code = compile("\n" * (cell.line - 1) + cell.code + "\n", cell.path, "exec")
@@ -138,7 +140,7 @@ def run_cell(cell: Cell, namespace: dict) -> CellResult:
     result.seconds = time.perf_counter() - start
     result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result.output = out.getvalue()
-    result.figures = collect_figures()
+    result.figures = collect_figures(keep)
     if result.error is None and not cell.nonfinite and (bad := NONFINITE.search(result.output)):
         result.error = (
             f"cell '{cell.name}' ({cell.path}:{cell.line}) printed '{bad.group(0)}': a non-finite number would be "
@@ -166,13 +168,13 @@ def describe_exception(cell: Cell, err: BaseException) -> str:
     return f"cell '{cell.name}' failed at {cell.path}:{line}: {type(err).__name__}: {err}"
 
 
-def collect_figures() -> list[str]:
-    """Save every open matplotlib figure as byte-stable SVG, then close it."""
+def collect_figures(keep=()) -> list[str]:
+    """Save every open matplotlib figure (but those numbered in ``keep``) as byte-stable SVG, then close it."""
     plt = sys.modules.get("matplotlib.pyplot")
     if plt is None:
         return []
     svgs = []
-    for number in plt.get_fignums():
+    for number in [n for n in plt.get_fignums() if n not in keep]:
         figure = plt.figure(number)
         buffer = io.StringIO()
         # Text stays text (not glyph outlines): half the bytes, and selectable by readers.
@@ -196,11 +198,17 @@ def run_module(name: str, upto: str | None = None, echo=None):
         if upto not in names:
             raise BookError(f"{display_path(module_path(name))} has no cell '{upto}' (cells: {', '.join(names)})")
         cells = cells[: names.index(upto) + 1]
+    return run_in_scratch(cells, echo=echo)
+
+
+def run_in_scratch(cells: list[Cell], namespace: dict | None = None, echo=None, keep=()):
+    """Run ``cells`` in this process from a scratch folder, so that files the chapter writes land out of the way,
+    as in the build. Returns ``(results, namespace)``; raises :class:`BookError` if a cell fails."""
     here = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="book-run-") as scratch:
-        os.chdir(scratch)  # files the chapter writes land out of the way, as in the build
+        os.chdir(scratch)
         try:
-            results, namespace = run_cells(cells, echo=echo)
+            results, namespace = run_cells(cells, echo=echo, namespace=namespace, keep=keep)
         finally:
             os.chdir(here)
     for result in results:
