@@ -593,3 +593,15 @@ def test_the_api_reference_reads_the_chapters_without_running_them():
                           cwd=Path(__file__).resolve().parents[1])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.strip() == "[]"  # griffe (mkdocstrings) visits the source: no chapter was imported
+
+
+@pytest.mark.parametrize("platform,maxrss", [("linux", 512 * 1024), ("darwin", 512 * 1024 * 1024)])
+def test_peak_memory_is_in_megabytes_on_linux_and_macos(monkeypatch, platform, maxrss):
+    import resource
+
+    from snippets._book import run
+
+    monkeypatch.setattr(run.sys, "platform", platform)  # ru_maxrss: kilobytes on Linux, bytes on macOS
+    monkeypatch.setattr(run.resource, "getrusage", lambda who: type("usage", (), {"ru_maxrss": maxrss})())
+    assert run.peak_mb() == 512.0
+    assert resource.getrusage  # the real one is back after the test

@@ -21,6 +21,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 from mkdocs.utils.meta import get_data
+from watchdog.observers.polling import PollingObserver
 
 from snippets._book import book, cache, companions, report, serve
 from snippets._book.cells import BookError, Page, display_path, module_path, rewrite
@@ -68,11 +69,19 @@ class BookPlugin(BasePlugin[BookConfig]):
     def on_serve(self, server, config, builder):
         """Rebuild sooner after a save: MkDocs looks for changed files every 0.1 s instead of every 0.5 s,
         and a saved chapter starts running at once (see ``serve.SaveWatcher``)."""
-        if hasattr(server.observer, "_timeout"):  # watchdog's polling interval, given to each folder watched from now on
-            server.observer._timeout = 0.1
-            for path in (config.docs_dir, config.config_file_path):  # watched before this hook: watch them again
+        # MkDocs has no setting for how often its server polls for changes (0.5 s). So the server gets a new
+        # observer, watchdog's PollingObserver polling every 0.1 s, and the folders watched before this hook
+        # move onto it through the server's own unwatch and watch.
+        watched = []
+        for path in (config.docs_dir, config.config_file_path, *config.theme.dirs):
+            try:
                 server.unwatch(path)
-                server.watch(path)
+                watched.append(path)
+            except KeyError:  # not watched: theme folders are watched only with --watch-theme
+                pass
+        server.observer = PollingObserver(timeout=0.1)
+        for path in watched:
+            server.watch(path)
         if self.dirty and self.config.companions:  # labs written after a build start the next one
             server.watch(str(Path(config.config_file_path).parent / self.config.cache_dir / "generated" / "labs"))
         if self.sessions is not None and os.environ.get("BOOK_EXECUTE", "1") != "0":

@@ -138,7 +138,7 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
     result.seconds = time.perf_counter() - start
-    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result.peak_mb = peak_mb()
     result.output = out.getvalue()
     result.figures = collect_figures(keep)
     if result.error is None and not cell.nonfinite and (bad := NONFINITE.search(result.output)):
@@ -147,6 +147,11 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
             "published; fix the run, or mark the cell 'nonfinite=ok' if it shows one on purpose"
         )
     return result
+
+
+def peak_mb() -> float:
+    """This process's largest resident size so far, in MB (``ru_maxrss`` is in kilobytes on Linux, bytes on macOS)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def _main_thread() -> bool:
