@@ -91,8 +91,17 @@ def render_chapters(names: list[str], out: Path, plain: bool, rerun: bool) -> in
     for name in names:
         if name not in known:
             raise BookError(f"no chapter '{name}'; 'python -m snippets list' shows them")
+    pages, runs = {}, {}  # keyed by the page's path in `out`, as the report links to it
     for name in names:
-        print(render_chapter(name, out, plain=plain, rerun=rerun))
+        written, page, run = render_chapter(name, out, plain=plain, rerun=rerun)
+        pages[written.relative_to(out).as_posix()], runs[written.relative_to(out).as_posix()] = page, run
+        print(written)
+    if not plain:  # the site's generated report page too, which the chapters link to
+        from snippets._book.report import build_report
+
+        report = out / "build-report.md"
+        report.write_text(build_report(pages, runs), encoding="utf-8")
+        print(report)
     return 0
 
 

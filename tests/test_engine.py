@@ -480,7 +480,7 @@ def test_render_chapter_writes_plain_markdown_and_its_figures_as_files(tmp_path)
     book = make_book(tmp_path / "book", FIGURE_MODULE,
                      '{{ cell setup fold="The set-up" }}\n\nScale {{ scale:.1f }}.\n\n{{ cell draw alt="A line" }}\n')
     out = tmp_path / "out"
-    written = render_chapter("demo", out, plain=True, cache_dir=None, root=book)
+    written = render_chapter("demo", out, plain=True, cache_dir=None, root=book)[0]
     page = written.read_text()
     assert written == out / "index.md"
     assert "<details><summary>The set-up</summary>\n\n```python\nimport matplotlib.pyplot as plt" in page
@@ -488,7 +488,7 @@ def test_render_chapter_writes_plain_markdown_and_its_figures_as_files(tmp_path)
     assert "![A line](assets/figures/demo/draw.svg)\n" in page and "{ ." not in page and "{{" not in page
     assert (out / "assets/figures/demo/draw.svg").read_text().lstrip().startswith("<?xml")
 
-    site = render_chapter("demo", tmp_path / "site", plain=False, cache_dir=None, root=book).read_text()
+    site = render_chapter("demo", tmp_path / "site", plain=False, cache_dir=None, root=book)[0].read_text()
     assert site.startswith("---\nsnippets: demo\n---\n") and '??? book-fold "The set-up"' in site
     assert "{ .snippet-figure loading=lazy }" in site and (tmp_path / "site/downloads/demo.py").is_file()
 

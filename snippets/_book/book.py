@@ -117,9 +117,9 @@ def chapters(root: Path = ROOT) -> list[str]:
 
 
 def render_chapter(module: str, out: Path, plain: bool = True, cache_dir: Path | None = ROOT / ".cache" / "book",
-                   rerun: bool = False, root: Path = ROOT, repo_url: str | None = None) -> Path:
+                   rerun: bool = False, root: Path = ROOT, repo_url: str | None = None):
     """Run (or read from the cache) chapter ``module`` and write its page to ``out/<page>.md``, with its
-    figures under ``out/assets/figures/`` as files. Returns the page written.
+    figures under ``out/assets/figures/`` as files. Returns ``(the file written, the Page, its PageRun)``.
 
     ``plain``: CommonMark any reader shows. Otherwise the site's own Markdown, front matter kept, with the
     chapter's notebook and script under ``out/labs/`` and ``out/downloads/``: what the MkDocs plugin gives
@@ -153,4 +153,4 @@ def render_chapter(module: str, out: Path, plain: bool = True, cache_dir: Path |
     written = out / name
     written.parent.mkdir(parents=True, exist_ok=True)
     written.write_text(text, encoding="utf-8")
-    return written
+    return written, page, run
