@@ -18,7 +18,7 @@ import pytest
 from snippets._book.cache import execute_page
 from snippets._book.cells import BookError, Page, parse_cells, parse_page, split_value
 from snippets._book.render import render_page
-from snippets._book.run import format_value, run_cells
+from snippets._book.run import evaluate_value, format_value, run_cells
 
 
 def cells_of(source: str):
@@ -605,3 +605,37 @@ def test_peak_memory_is_in_megabytes_on_linux_and_macos(monkeypatch, platform, m
     monkeypatch.setattr(run.resource, "getrusage", lambda who: type("usage", (), {"ru_maxrss": maxrss})())
     assert run.peak_mb() == 512.0
     assert resource.getrusage  # the real one is back after the test
+
+
+# ------------------------------------------------------------------ issue 15: nothing non-finite, nothing changed by a quote
+
+
+def test_a_non_finite_quoted_value_stops_the_build_with_its_page_line():
+    [quoted], _ = run_cells(cells_of("# %% a\nfinal = float('nan')\n"), {"a": [("final", ".3f", 12)]})
+    assert quoted.error_line == 12 and "'{{ final:.3f }}' is 'nan'" in quoted.error
+    [infinite], _ = run_cells(cells_of("# %% a\nxs = [1.0, float('-inf')]\n"), {"a": [("xs", ".1f", 3)]})
+    assert "is '-inf'" in infinite.error
+    [allowed], _ = run_cells(cells_of("# %% a nonfinite=ok\nfinal = float('inf')\n"), {"a": [("final", "", 5)]})
+    assert allowed.error is None and allowed.values == ["inf"]
+
+
+def test_a_coloured_nan_is_caught_and_names_that_only_contain_nan_are_not():
+    [coloured], _ = run_cells(cells_of("# %% a\nprint('loss \\x1b[31mnan\\x1b[0m')\n"))
+    assert "printed 'nan'" in coloured.error
+    [names], _ = run_cells(cells_of("# %% a\nprint('val_nan=0 nan_count=0 Nan Li INF101 info')\n"))
+    assert names.error is None, names.error
+
+
+def test_a_quoted_value_cannot_change_what_later_cells_see():
+    cells = cells_of("# %% a\nlosses = [3.0, 2.0, 1.0]\n# %% b\nprint(len(losses))\n")
+    [result], _ = run_cells(cells, {"a": [("losses.pop()", ".1f", 4)]})
+    assert result.error_line == 4 and "calls .pop()" in result.error
+    reads, _ = run_cells(cells, {"a": [("losses[-1]", ".1f", 4)]})
+    assert reads[0].values == ["1.0"] and reads[1].output == "3\n"  # a lookup leaves the list as it was
+    import torch
+
+    namespace = {"t": torch.tensor([1.0, 2.0])}
+    assert format_value(evaluate_value("t.max().item()", namespace), ".1f") == "2.0"
+    with pytest.raises(ValueError, match=r"calls .zero_\(\)"):
+        evaluate_value("t.zero_()", namespace)
+    assert namespace["t"].tolist() == [1.0, 2.0]

@@ -31,7 +31,16 @@ from pathlib import Path
 from snippets._book.cells import BookError, Cell, Page, display_path, load_module, module_path
 
 SVG_SALT = "neural-networks-book"
-NONFINITE = re.compile(r"(?<![\w.])-?(nan|inf)(?![\w])", re.IGNORECASE)
+# nan and inf as Python, torch and numpy print them (and JSON's NaN, Infinity); not "Nan" or "INF" in a sentence.
+NONFINITE = re.compile(r"(?<![\w.])-?(nan|inf|NaN|Infinity)(?![\w])")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # colour codes: "\x1b[31mnan\x1b[0m" still prints nan
+# Methods a quoted value may call: they read, never change, what they are called on (``{{ losses.pop() }}``
+# would change what the next cell prints, unseen by the reader).
+READ_METHODS = {
+    "item", "tolist", "numel", "nelement", "dim", "size", "min", "max", "sum", "mean", "std", "var", "median",
+    "prod", "abs", "norm", "argmax", "argmin", "count_nonzero", "float", "int", "double", "long", "detach",
+    "clone", "numpy", "keys", "values", "items", "bit_length", "is_integer", "upper", "lower", "title", "strip",
+}
 
 
 @dataclasses.dataclass
@@ -70,6 +79,9 @@ def evaluate_value(expr: str, namespace: dict):
     tree = ast.parse(expr, mode="eval")
     for node in ast.walk(tree):
         method = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not (node.args or node.keywords)
+        if method and node.func.attr not in READ_METHODS:
+            raise ValueError(f"'{expr}' calls .{node.func.attr}(), which may change what later cells see; a quoted "
+                             f"value may call only methods that read ({', '.join(sorted(READ_METHODS))})")
         if not (isinstance(node, VALUE_NODES) or method):  # x.item(), t.numel() are lookups too
             raise ValueError(f"'{expr}' computes something; print it in a cell and quote the variable")
     return eval(compile(tree, "<value>", "eval"), dict(namespace))
@@ -95,11 +107,16 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
             before(index, namespace)
         result = run_cell(cell, namespace, keep)
         for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
+            shown = expr + (":" + spec if spec else "")
             try:
                 result.values.append(format_value(evaluate_value(expr, namespace), spec))
             except Exception as err:  # noqa: BLE001 - reported, not swallowed
-                shown = expr + (":" + spec if spec else "")
                 result.error = f"cannot quote '{{{{ {shown} }}}}': {type(err).__name__}: {err}"
+                result.error_line = line
+                break
+            if not cell.nonfinite and (bad := NONFINITE.search(ANSI.sub("", result.values[-1]))):
+                result.error = (f"'{{{{ {shown} }}}}' is '{bad.group(0)}': a non-finite number would be published; "
+                                "fix the run, or mark the cell 'nonfinite=ok' if the page quotes one on purpose")
                 result.error_line = line
                 break
         results.append(result)
@@ -141,7 +158,7 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
     result.peak_mb = peak_mb()
     result.output = out.getvalue()
     result.figures = collect_figures(keep)
-    if result.error is None and not cell.nonfinite and (bad := NONFINITE.search(result.output)):
+    if result.error is None and not cell.nonfinite and (bad := NONFINITE.search(ANSI.sub("", result.output))):
         result.error = (
             f"cell '{cell.name}' ({cell.path}:{cell.line}) printed '{bad.group(0)}': a non-finite number would be "
             "published; fix the run, or mark the cell 'nonfinite=ok' if it shows one on purpose"
