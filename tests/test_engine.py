@@ -639,3 +639,13 @@ def test_a_quoted_value_cannot_change_what_later_cells_see():
     with pytest.raises(ValueError, match=r"calls .zero_\(\)"):
         evaluate_value("t.zero_()", namespace)
     assert namespace["t"].tolist() == [1.0, 2.0]
+
+
+def test_a_cell_inside_an_html_comment_is_refused_not_counted_as_shown(tmp_path):
+    directory = write_module(tmp_path, MODULE)
+    with pytest.raises(BookError, match=r"docs/demo.md:3: '\{\{ cell total \}\}' is inside an HTML comment"):
+        parse_page("docs/demo.md", "{{ cell make }}\n\n<!-- {{ cell total }} -->\n", "demo", directory)
+    with pytest.raises(BookError, match=r"docs/demo.md:4: '\{\{ total:.1f \}\}' is inside an HTML comment"):
+        parse_page("docs/demo.md", "{{ cell make }}\n{{ cell total }}\n<!-- a note\n{{ total:.1f }}\n-->\n", "demo", directory)
+    shown = "{{ cell make }}\n```html\n<!-- {{ cell total }} -->\n```\n{{ cell total }}\n"  # a comment shown as code is fine
+    assert list(parse_page("docs/demo.md", shown, "demo", directory).lines) == ["make", "total"]

@@ -233,6 +233,7 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
 
     ``first_line`` is the file line where ``markdown`` starts (after the front matter), for messages.
     """
+    check_visible(markdown, src, first_line)
     cells = load_module(module, directory)
     file = display_path(module_path(module, directory))
     by_name = {c.name: c for c in cells}
@@ -268,6 +269,29 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
         )
     title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), module)
     return Page(src, module, cells, values, alts, lines, title, folds)
+
+
+HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def check_visible(markdown: str, src: str, first_line: int = 1) -> None:
+    """A directive inside an HTML comment would run code (or quote a value) that no reader sees: refuse it."""
+    fence, kept = None, []
+    for line in markdown.splitlines():  # code blocks may show a comment as text: leave them out
+        if m := FENCE.match(line):
+            if fence is None:
+                fence = m.group(1)
+            elif m.group(1).startswith(fence[0] * len(fence)):
+                fence = None
+            kept.append("")
+        else:
+            kept.append("" if fence else line)
+    text = "\n".join(kept)
+    for comment in HTML_COMMENT.finditer(text):
+        if directive := re.search(r"\{\{\s*(.*?)\s*\}\}", comment.group(0)):
+            line = text.count("\n", 0, comment.start() + directive.start()) + first_line
+            raise BookError(f"{src}:{line}: '{{{{ {directive.group(1)} }}}}' is inside an HTML comment: "
+                            "its code would run, and no reader would see it")
 
 
 def split_value(text: str) -> tuple[str, str]:
