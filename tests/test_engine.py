@@ -649,3 +649,17 @@ def test_a_cell_inside_an_html_comment_is_refused_not_counted_as_shown(tmp_path)
         parse_page("docs/demo.md", "{{ cell make }}\n{{ cell total }}\n<!-- a note\n{{ total:.1f }}\n-->\n", "demo", directory)
     shown = "{{ cell make }}\n```html\n<!-- {{ cell total }} -->\n```\n{{ cell total }}\n"  # a comment shown as code is fine
     assert list(parse_page("docs/demo.md", shown, "demo", directory).lines) == ["make", "total"]
+
+
+def test_sys_exit_in_a_cell_is_a_failure_not_the_end_of_a_successful_run():
+    [result], _ = run_cells(cells_of("# %% a\nimport sys\nprint('half')\nsys.exit(0)\n"))
+    assert result.error == "cell 'a' failed at snippets/demo.py:4: SystemExit: 0 (the cell called sys.exit(0))"
+    [meant], _ = run_cells(cells_of("# %% a raises=SystemExit\nraise SystemExit(3)\n"))
+    assert meant.error is None and meant.raised == "SystemExit: 3"
+
+
+def test_a_form_feed_does_not_shift_the_reported_lines():
+    cells = cells_of("# %% a\nx = 1\n\f\n# %% b\ny = 2\n1 / 0\n")
+    assert [c.line for c in cells] == [2, 5]
+    [_, failed], _ = run_cells(cells)
+    assert failed.error == "cell 'b' failed at snippets/demo.py:6: ZeroDivisionError: division by zero"

@@ -95,7 +95,7 @@ def _cells(path: Path, shown: str) -> tuple[Cell, ...]:
 
 
 def parse_cells(source: str, path: str) -> list[Cell]:
-    lines = source.splitlines()
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # as Python counts lines: a form feed is no line break
     marks = [(i, m.group(1)) for i, line in enumerate(lines) if (m := CELL_MARK.match(line))]
     if not marks:
         raise BookError(f"{path}: no '# %% name' cells")

@@ -141,8 +141,10 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
             exec(code, namespace)
     except CellTimeout:
         result.error = f"cell '{cell.name}' ({cell.path}:{cell.line}) ran past its time limit of {cell.timeout:g} s"
-    except Exception as err:  # noqa: BLE001 - the build reports it
-        if cell.raises and cell.raises in [c.__name__ for c in type(err).__mro__]:
+    except (Exception, SystemExit) as err:  # noqa: BLE001 - the build reports it
+        if isinstance(err, SystemExit) and cell.raises != "SystemExit":  # sys.exit(0) must not end a run as a success
+            result.error = describe_exception(cell, err) + f" (the cell called sys.exit({err.code!r}))"
+        elif cell.raises and cell.raises in [c.__name__ for c in type(err).__mro__]:
             result.raised = f"{type(err).__name__}: {err}"
             out.write(result.raised + "\n")
         else:
