@@ -663,3 +663,33 @@ def test_a_form_feed_does_not_shift_the_reported_lines():
     assert [c.line for c in cells] == [2, 5]
     [_, failed], _ = run_cells(cells)
     assert failed.error == "cell 'b' failed at snippets/demo.py:6: ZeroDivisionError: division by zero"
+
+
+def test_a_corrupt_cache_entry_heals_instead_of_failing(tmp_path):
+    from snippets._book.cache import page_key
+
+    directory = write_module(tmp_path, MODULE)
+    page = parse_page("docs/demo.md", "{{ cell make }}\n{{ cell total }}\n", "demo", directory)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{page_key(page)}.json").write_text('{"cells": [{"name": "make", "outp')  # cut off mid-write
+    run = execute_page(page, cache, rerun=False)
+    assert not run.hit and run.results[1].output == "tensor(3.7500)\n"
+    assert execute_page(page, cache, rerun=False).hit  # healed: the entry is whole again
+
+
+@pytest.mark.parametrize("front,message", [
+    ("snippets: absent", "docs/index.md:2: no chapter module snippets/absent.py"),
+    ("snippets: Not-A-Module", "docs/index.md:2: 'Not-A-Module' is not a chapter module name"),
+])
+def test_a_page_whose_module_is_missing_or_misnamed_is_named(tmp_path, monkeypatch, front, message):
+    from snippets._book.book import read_page
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    page = tmp_path / "docs" / "index.md"
+    page.write_text(f"---\n{front}\n---\n\n# Demo\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BookError) as err:
+        read_page(page, tmp_path / "snippets")
+    assert str(err.value).startswith(message), str(err.value)

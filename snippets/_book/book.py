@@ -73,7 +73,14 @@ def read_page(path: Path, snippets_dir: Path = PACKAGE_DIR, split=front_matter) 
     if "snippets" not in meta:
         return markdown, None
     first_line = source.count("\n") - markdown.count("\n") + 1  # lines the front matter took
-    return markdown, parse_page(display_path(path), markdown, meta["snippets"], snippets_dir, first_line)
+    src = display_path(path)
+    try:
+        return markdown, parse_page(src, markdown, str(meta["snippets"]), snippets_dir, first_line)
+    except BookError as err:  # a missing or broken module: say which page asked for it
+        if str(err).startswith(src):
+            raise
+        line = next((n for n, text in enumerate(source.splitlines(), 1) if text.startswith("snippets:")), 1)
+        raise BookError(f"{src}:{line}: {err}") from None
 
 
 def nav_pages(nav) -> list[str]:

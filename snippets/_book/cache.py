@@ -64,8 +64,11 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     key = page_key(page)
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached and cached.is_file() and not rerun:
-        data = json.loads(cached.read_text())
-        return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
+        try:
+            data = json.loads(cached.read_text())
+            return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
+        except (ValueError, KeyError, TypeError):  # a corrupt entry (a disk filled up, an old format): run again,
+            pass  # and the run below writes a good entry in its place
     started = time.perf_counter()
     if sessions is None:
         data = run_fresh(page, page.job())
