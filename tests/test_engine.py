@@ -693,3 +693,12 @@ def test_a_page_whose_module_is_missing_or_misnamed_is_named(tmp_path, monkeypat
     with pytest.raises(BookError) as err:
         read_page(page, tmp_path / "snippets")
     assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_build_that_runs_nothing_does_not_stamp_its_pages_as_run(tmp_path):
+    book = make_book(tmp_path, GOOD, "{{ cell a }}\n\nThe answer is {{ x:d }}.\n")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=book, capture_output=True, text=True,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_EXECUTE="0"), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (book / "site" / "index.html").read_text()
+    assert "was produced when the site was built" not in html and "was not run for this build" in html

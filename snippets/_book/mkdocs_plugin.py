@@ -216,7 +216,8 @@ class BookPlugin(BasePlugin[BookConfig]):
         results, seed = self.runs[src].results, self.runs[src].seed
         page_dir = posixpath.dirname(src)
         links = companions.companion_links(self.pages[src].module, page_dir, config.repo_url) if self.config.companions else []
-        return render_page(markdown, self.pages[src], results, seed, page_dir, links)
+        executed = os.environ.get("BOOK_EXECUTE", "1") != "0"
+        return render_page(markdown, self.pages[src], results, seed, page_dir, links, executed=executed)
 
     @staticmethod
     def _stray(src: str, number: int, text: str) -> str:

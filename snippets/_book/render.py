@@ -19,11 +19,12 @@ FIGURE_DIR = "assets/figures"
 
 
 def render_page(markdown: str, page: Page, results: list[CellResult], seed, page_dir: str, links=(),
-                plain: bool = False) -> str:
+                plain: bool = False, executed: bool = True) -> str:
     """Replace a page's directives with its code, output, figures and quoted values.
 
     The Markdown is the site's (Material's attribute lists and collapsible blocks), or with ``plain``,
     CommonMark that any Markdown reader shows: code and output in plain fences, folds as ``<details>``.
+    ``executed=False`` (a build with ``BOOK_EXECUTE=0``): the stamp says that nothing ran.
     """
     results_by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
@@ -38,7 +39,7 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
                                page.folds.get(current), plain)
         return html.escape(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
 
-    return insert_stamp(rewrite(markdown, replace), seed, links, plain)
+    return insert_stamp(rewrite(markdown, replace), seed, links, plain, executed)
 
 
 def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str,
@@ -73,7 +74,7 @@ def figure_path(module: str, cell: str, k: int) -> str:
     return f"{FIGURE_DIR}/{module}/{cell}{'' if k == 0 else f'-{k + 1}'}.svg"
 
 
-def insert_stamp(markdown: str, seed, links=(), plain: bool = False) -> str:
+def insert_stamp(markdown: str, seed, links=(), plain: bool = False, executed: bool = True) -> str:
     """Put the provenance stamp, and the links to the chapter's notebook and script, under the title."""
     env = environment()
     stamp = (
@@ -81,6 +82,9 @@ def insert_stamp(markdown: str, seed, links=(), plain: bool = False) -> str:
         f"by running its code with Python {env['python']} and torch {env['torch']} on the {env['device']}"
         f"{f', seed {seed}' if seed is not None else ''}." + ("" if plain else "\n{ .book-stamp }")
     )
+    if not executed:
+        stamp = ("The code on this page was not run for this build (BOOK_EXECUTE=0): its outputs, figures and quoted "
+                 "values are missing." + ("" if plain else "\n{ .book-stamp }"))
     row = " · ".join(f"[{label}]({href})" for label, href in links)
     block = ["", stamp, ""] + ([row] + ([] if plain else ["{ .book-links }"]) + [""] if row else [])
     lines = markdown.splitlines()
