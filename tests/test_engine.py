@@ -702,3 +702,27 @@ def test_a_build_that_runs_nothing_does_not_stamp_its_pages_as_run(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     html = (book / "site" / "index.html").read_text()
     assert "was produced when the site was built" not in html and "was not run for this build" in html
+
+
+# ------------------------------------------------------------------ issue 15 #7: crashes and hangs in C code
+
+
+def test_a_cell_that_kills_its_process_is_named_with_page_and_module_lines(tmp_path):
+    directory = write_module(tmp_path, GOOD + "# %% crash\nimport os\nos._exit(3)\n")
+    page = parse_page("docs/demo.md", "# Demo\n\n{{ cell a }}\n{{ cell crash }}\n", "demo", directory)
+    with pytest.raises(BookError) as err:
+        execute_page(page, None, rerun=True)
+    assert str(err.value) == ("docs/demo.md:4: cell 'crash' (snippets/demo.py:5) ended the process running it (exit code 3)"
+                              .replace("snippets/demo.py", page.cells[1].path))
+
+
+def test_a_cell_stuck_where_its_alarm_cannot_reach_is_stopped_near_its_own_limit(tmp_path):
+    import time
+
+    stuck = GOOD + ("# %% stuck timeout=1\nimport signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n"
+                    "time.sleep(40)\n")
+    page = parse_page("docs/demo.md", "{{ cell a }}\n{{ cell stuck }}\n", "demo", write_module(tmp_path, stuck))
+    started = time.monotonic()
+    with pytest.raises(BookError, match=r"docs/demo.md:2: cell 'stuck' \(.*demo.py:5\) ran past its time limit of 1 s"):
+        execute_page(page, None, rerun=True)
+    assert time.monotonic() - started < 25  # not the page limit (every cell's limit plus 30 s: 91 s here)

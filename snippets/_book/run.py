@@ -292,7 +292,13 @@ def run_job(job: dict, namespace: dict | None = None) -> None:
     def note_seed(result):
         seeds.append(sys.modules["torch"].initial_seed())
 
-    results, _ = run_cells(cells, job["values"], echo=note_seed, namespace=namespace, before=checkpointer, first=start)
+    def before(index: int, namespace: dict) -> None:
+        if job.get("progress"):  # the cell now running, for the parent: it names a cell that crashes or hangs in C
+            Path(job["progress"]).write_text(str(index))
+        if checkpointer:
+            checkpointer(index, namespace)
+
+    results, _ = run_cells(cells, job["values"], echo=note_seed, namespace=namespace, before=before, first=start)
     Path(job["result"]).write_text(json.dumps({
         "cells": [dataclasses.asdict(r) for r in results],
         "seed": seeds[0] if seeds else None,
@@ -321,19 +327,52 @@ def fresh_processes():
 
 
 def run_fresh(page: Page, job: dict) -> dict:
-    """Run ``job`` (a page, from the top) in a new process forked from the fork server."""
+    """Run ``job`` (a page, from the top) in a new process forked from the fork server.
+
+    The process says which cell is running (a progress file), so a cell that kills the process is named, and
+    one stuck in C code, where its time limit's alarm cannot reach, is stopped soon after that limit.
+    """
     with tempfile.TemporaryDirectory(prefix="book-job-") as tmp:
-        job_file, out = Path(tmp, "job.json"), Path(tmp, "result.json")
-        job_file.write_text(json.dumps(job))
+        job_file, out, progress = Path(tmp, "job.json"), Path(tmp, "result.json"), Path(tmp, "cell")
+        job_file.write_text(json.dumps(dict(job, progress=str(progress))))
         limit = sum(c.timeout for c in page.cells) + 30
         process = fresh_processes().Process(target=worker_main, args=(str(job_file), str(out)), daemon=True)
+        started = time.monotonic()
         process.start()
-        process.join(limit)
-        if process.is_alive():  # a hang in C code that the per-cell alarm could not interrupt
-            process.kill()
-            process.join()
-            raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped")
+        running, since = None, started  # the cell running, and since when
+        while process.is_alive():
+            process.join(0.2)
+            now = time.monotonic()
+            if (index := _read_index(progress)) != running:
+                running, since = index, now
+            cell = page.cells[running] if running is not None and running < len(page.cells) else None
+            if cell and now - since > cell.timeout + HANG_GRACE:  # the cell's alarm went unheard: stuck in C code
+                _stop(process)
+                raise BookError(f"{page.src}:{page.lines.get(cell.name, 1)}: cell '{cell.name}' ({cell.path}:{cell.line}) "
+                                f"ran past its time limit of {cell.timeout:g} s and did not stop (stuck in C code?); it was killed")
+            if now - started > limit:
+                _stop(process)
+                raise BookError(f"{page.src}: its code ran past {limit:g} s and was stopped")
         if process.exitcode != 0 or not out.is_file():
+            index = _read_index(progress)
+            if index is not None and index < len(page.cells):
+                cell = page.cells[index]
+                raise BookError(f"{page.src}:{page.lines.get(cell.name, 1)}: cell '{cell.name}' ({cell.path}:{cell.line}) "
+                                f"ended the process running it (exit code {process.exitcode})")
             raise BookError(f"{page.src}: the process running its code died (exit code {process.exitcode})")
         return json.loads(out.read_text())
 
+
+HANG_GRACE = 5.0  # seconds past a cell's time limit before its process is killed: the alarm gets the first chance
+
+
+def _read_index(progress: Path) -> int | None:
+    try:
+        return int(progress.read_text())
+    except (OSError, ValueError):  # not started yet, or caught mid-write
+        return None
+
+
+def _stop(process) -> None:
+    process.kill()
+    process.join()
