@@ -55,6 +55,9 @@ def test_cells_split_on_markers_with_their_options_and_lines():
         ("# %% a\nx = 1\nfrom snippets import tensors\n", "snippets/demo.py:3: cell 'a' imports 'snippets'"),
         ("# %% a\nx = (\n", "snippets/demo.py:"),
         ("x = 1\n", "no '# %% name' cells"),
+        ("# %% größe\nx = 1\n", "snippets/demo.py:1: a cell marker needs a name of ASCII letters"),
+        ("# %% plot_data\nx = 1\n# %% plot-data\ny = 2\n",
+         "snippets/demo.py:3: cell 'plot-data' and cell 'plot_data' differ only in '_' and '-'"),
     ],
 )
 def test_module_rules_fail_with_file_and_line(source, message):

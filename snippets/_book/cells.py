@@ -110,6 +110,10 @@ def parse_cells(source: str, path: str) -> list[Cell]:
         apply_header(cell, header, f"{path}:{start + 1}")
         if cell.name in seen:
             raise BookError(f"{path}:{start + 1}: cell '{cell.name}' is defined twice")
+        # A notebook cell's id is its name with "-" for "_": two names that meet there would make an invalid notebook.
+        if (twin := next((name for name in seen if name.replace("_", "-") == cell.name.replace("_", "-")), None)):
+            raise BookError(f"{path}:{start + 1}: cell '{cell.name}' and cell '{twin}' differ only in '_' and '-'; "
+                            "rename one (the notebook needs distinct ids)")
         seen.add(cell.name)
         check_imports(cell)
         cells.append(cell)
@@ -119,8 +123,9 @@ def parse_cells(source: str, path: str) -> list[Cell]:
 def apply_header(cell: Cell, header: str, where: str) -> None:
     """Read ``name key=value ...`` from a cell marker into ``cell``."""
     words = header.split()
-    if not words or not re.fullmatch(r"[A-Za-z_][\w-]*", words[0]):
-        raise BookError(f"{where}: a cell marker needs a name, like '# %% create_tensors'")
+    if not words or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", words[0]):  # ASCII: it is a notebook cell's id too
+        raise BookError(f"{where}: a cell marker needs a name of ASCII letters, digits, '_' and '-', "
+                        "like '# %% create_tensors'")
     cell.name = words[0]
     for word in words[1:]:
         key, _, value = word.partition("=")
