@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from snippets._engine import CellResult, run_module
+from snippets._book.run import CellResult, run_module
 
 
 @dataclasses.dataclass
@@ -61,7 +61,7 @@ def built_site(tmp_path_factory):
 
 def chapter_modules() -> list[str]:
     """Every chapter module, in reading order."""
-    from snippets.__main__ import chapters
+    from snippets._book.book import chapters
 
     return chapters()
 

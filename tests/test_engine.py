@@ -15,17 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from snippets._engine import (
-    BookError,
-    Page,
-    execute_page,
-    format_value,
-    parse_cells,
-    parse_page,
-    render_page,
-    run_cells,
-    split_value,
-)
+from snippets._book.cache import execute_page
+from snippets._book.cells import BookError, Page, parse_cells, parse_page, split_value
+from snippets._book.render import render_page
+from snippets._book.run import evaluate_value, format_value, run_cells
 
 
 def cells_of(source: str):
@@ -62,6 +55,9 @@ def test_cells_split_on_markers_with_their_options_and_lines():
         ("# %% a\nx = 1\nfrom snippets import tensors\n", "snippets/demo.py:3: cell 'a' imports 'snippets'"),
         ("# %% a\nx = (\n", "snippets/demo.py:"),
         ("x = 1\n", "no '# %% name' cells"),
+        ("# %% größe\nx = 1\n", "snippets/demo.py:1: a cell marker needs a name of ASCII letters"),
+        ("# %% plot_data\nx = 1\n# %% plot-data\ny = 2\n",
+         "snippets/demo.py:3: cell 'plot-data' and cell 'plot_data' differ only in '_' and '-'"),
     ],
 )
 def test_module_rules_fail_with_file_and_line(source, message):
@@ -208,14 +204,14 @@ def test_figures_are_byte_stable_svg():
     assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
 
 
-# Log axes and math text: what snippets/_warm.py (the fork server's warm-up) caches.
+# Log axes and math text: what snippets/_book/warm.py (the fork server's warm-up) caches.
 LOG_FIGURE = """
 import hashlib, sys
 import matplotlib
 matplotlib.use("Agg")
 if sys.argv[1] == "warm":
-    import snippets._warm
-from snippets._engine import collect_figures
+    import snippets._book.warm
+from snippets._book.run import collect_figures
 import matplotlib.pyplot as plt
 
 def draw():
@@ -226,8 +222,8 @@ def draw():
     return collect_figures()
 
 if sys.argv[1] == "warm":  # count the parses that reach matplotlib's parser
-    calls, parse = [], snippets._warm._parse
-    snippets._warm._parse = lambda *args: calls.append(args) or parse(*args)
+    calls, parse = [], snippets._book.warm._parse
+    snippets._book.warm._parse = lambda *args: calls.append(args) or parse(*args)
 svg = draw()
 if sys.argv[1] == "warm":
     parsed = len(calls)
@@ -395,7 +391,7 @@ def test_a_good_book_builds_and_shows_its_output(tmp_path):
 
 
 def test_open_in_colab_is_built_from_a_github_repo_url():
-    from snippets._engine import colab_url
+    from snippets._book.companions import colab_url
 
     assert colab_url("https://github.com/someone/nn-book", "tensors") == (
         "https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/tensors.ipynb")
@@ -416,3 +412,320 @@ def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp
     assert notebook["cells"][1]["outputs"][0]["text"] == ["42\n"]
     script = (book / "site" / "downloads" / "demo.py").read_text()
     assert "x = 2\nprint(x * 21)" in script
+
+
+# ------------------------------------------------------------------ the engine's layout
+
+ENGINE = Path(__file__).resolve().parents[1] / "snippets" / "_book"
+CORE = sorted(p.stem for p in ENGINE.glob("*.py") if p.stem not in ("__init__", "mkdocs_plugin"))
+
+# Run before anything else in a subprocess: any import of MkDocs fails, as where it is not installed.
+WITHOUT_MKDOCS = """
+import importlib.abc, sys
+class NoMkDocs(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "mkdocs" or name.startswith("mkdocs."):
+            raise ModuleNotFoundError(f"No module named '{name}' (blocked by the test)", name=name)
+sys.meta_path.insert(0, NoMkDocs())
+"""
+
+
+def test_every_engine_module_says_what_it_owns_and_stays_short():
+    for path in ENGINE.glob("*.py"):
+        text = path.read_text()
+        assert len(text.splitlines()) <= 400, f"{path.name} has {len(text.splitlines())} lines"
+        assert ast_docstring(text), f"{path.name} opens with no docstring"
+
+
+def ast_docstring(text: str) -> str | None:
+    import ast
+
+    return ast.get_docstring(ast.parse(text))
+
+
+def test_the_core_imports_nothing_from_mkdocs():
+    code = WITHOUT_MKDOCS + textwrap.dedent(f"""
+        import importlib
+        for name in {CORE!r} + ["__init__"]:
+            importlib.import_module("snippets._book" + ("" if name == "__init__" else "." + name))
+        import snippets._engine, snippets.__main__
+        assert not any(m == "mkdocs" or m.startswith("mkdocs.") for m in sys.modules), "MkDocs was imported"
+        try:
+            import snippets._book.mkdocs_plugin
+        except ModuleNotFoundError as err:
+            print("blocked:", err.name)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "blocked: mkdocs"  # the blocker works, so the imports above were really without it
+    assert {"cells", "run", "cache", "render", "companions", "report", "serve"} <= set(CORE)
+
+
+# ------------------------------------------------------------------ rendering without a site generator
+
+FIGURE_MODULE = '''\
+"""Demo."""
+
+# %% setup
+import matplotlib.pyplot as plt
+scale = 2.5
+
+# %% draw
+plt.plot([0, 1], [0, scale])
+print("drawn")
+'''
+
+
+def test_render_chapter_writes_plain_markdown_and_its_figures_as_files(tmp_path):
+    from snippets._book.book import render_chapter
+
+    (tmp_path / "book").mkdir()
+    book = make_book(tmp_path / "book", FIGURE_MODULE,
+                     '{{ cell setup fold="The set-up" }}\n\nScale {{ scale:.1f }}.\n\n{{ cell draw alt="A line" }}\n')
+    out = tmp_path / "out"
+    written = render_chapter("demo", out, plain=True, cache_dir=None, root=book)[0]
+    page = written.read_text()
+    assert written == out / "index.md"
+    assert "<details><summary>The set-up</summary>\n\n```python\nimport matplotlib.pyplot as plt" in page
+    assert "Scale 2.5." in page and "```text\ndrawn\n```" in page
+    assert "![A line](assets/figures/demo/draw.svg)\n" in page and "{ ." not in page and "{{" not in page
+    assert (out / "assets/figures/demo/draw.svg").read_text().lstrip().startswith("<?xml")
+
+    site = render_chapter("demo", tmp_path / "site", plain=False, cache_dir=None, root=book)[0].read_text()
+    assert site.startswith("---\nsnippets: demo\n---\n") and '??? book-fold "The set-up"' in site
+    assert "{ .snippet-figure loading=lazy }" in site and (tmp_path / "site/downloads/demo.py").is_file()
+
+
+def test_a_page_process_imports_only_the_engine_modules_the_cache_key_hashes(tmp_path):
+    from snippets._book.cache import RUN_FILES
+
+    module = '"""Demo."""\n\n# %% mods\nimport sys\nprint(sorted(m for m in sys.modules if m.startswith("snippets._book")))\n'
+    directory = write_module(tmp_path, module)
+    page = parse_page("docs/demo.md", "{{ cell mods }}\n", "demo", directory)
+    imported = eval(execute_page(page, None, rerun=True).results[0].output)
+    files = {"__init__.py" if name == "snippets._book" else name.rsplit(".", 1)[1] + ".py" for name in imported}
+    assert "run.py" in files and files <= set(RUN_FILES), imported
+
+
+# ------------------------------------------------------------------ importing a chapter
+
+IMPORTING = '''
+import inspect, json, sys
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+mine = plt.figure()  # the importer's own figure: importing must leave it open
+import snippets._book.imports as imports
+
+runs, run = [], imports.run_in_scratch
+imports.run_in_scratch = lambda *args, **kwargs: runs.append(1) or run(*args, **kwargs)
+from snippets.autograd_engine import Value
+import snippets.autograd_engine as chapter
+from snippets.autograd_engine import Value as again
+chapter_runs = len(runs)
+
+demo = imports.ChapterLoader("demo_chapter", sys.argv[1])
+module = type(sys)("demo_chapter")
+module.__file__ = sys.argv[1]
+demo.exec_module(module)
+print(json.dumps({
+    "module": Value.__module__, "same": again is Value, "runs": chapter_runs,
+    "source": inspect.getsource(Value) in open(chapter.__file__).read(),
+    "cells": [r.name for r in chapter.__book__], "figures": plt.get_fignums() == [mine.number],
+    "demo": [(r.output, len(r.figures), r.raised) for r in module.__book__], "total": module.total,
+}))
+'''
+
+DEMO_CHAPTER = '''\
+"""A demo chapter."""
+
+# %% make
+import matplotlib.pyplot as plt
+numbers = [1, 2, 3]
+print("made", numbers)
+
+# %% oops raises=IndexError
+numbers[5]
+
+# %% draw
+figure, axes = plt.subplots()
+axes.plot(numbers)
+total = sum(numbers)
+'''
+
+
+def test_importing_a_chapter_runs_it_like_the_engine_once_quietly_and_closes_its_figures(tmp_path):
+    from snippets._book.cells import load_module
+
+    demo = tmp_path / "demo_chapter.py"
+    demo.write_text(DEMO_CHAPTER)
+    proc = subprocess.run([sys.executable, "-c", IMPORTING, str(demo)], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(proc.stdout.splitlines()) == 1, "importing printed: " + proc.stdout[:2000]  # only the summary line
+    facts = json.loads(proc.stdout)
+    assert facts["module"] == "snippets.autograd_engine" and facts["same"] and facts["source"]
+    assert facts["runs"] == 1  # the cost: one run of the chapter; a second import runs nothing
+    assert facts["cells"] == [c.name for c in load_module("autograd_engine")]  # every cell ran
+    assert facts["figures"]  # the chapter's figures are closed, the importer's is not
+    assert facts["demo"] == [["made [1, 2, 3]\n", 0, None], ["IndexError: list index out of range\n", 0,
+                                                             "IndexError: list index out of range"], ["", 1, None]]
+    assert facts["total"] == 6 and list(tmp_path.iterdir()) == [demo]  # nothing written where it was imported
+
+
+def test_a_failing_chapter_import_raises_with_the_cell_and_line(tmp_path):
+    from snippets._book.cells import BookError
+    from snippets._book.imports import ChapterLoader
+
+    path = tmp_path / "broken.py"
+    path.write_text('"""Broken."""\n\n# %% a\nx = 1\n# %% b\n{}["missing"]\n')
+    with pytest.raises(BookError, match=r"cell 'b' failed at .*broken.py:6: KeyError"):
+        ChapterLoader("broken", str(path)).exec_module(type(sys)("broken"))
+
+
+def test_the_api_reference_reads_the_chapters_without_running_them():
+    code = textwrap.dedent("""
+        import sys, griffe
+        from snippets._book.book import chapters
+        for name in chapters():
+            assert griffe.load("snippets." + name, search_paths=["."]).docstring is not None, name
+        print(sorted(m for m in sys.modules if m.startswith("snippets.") and not m.startswith("snippets._")))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip() == "[]"  # griffe (mkdocstrings) visits the source: no chapter was imported
+
+
+@pytest.mark.parametrize("platform,maxrss", [("linux", 512 * 1024), ("darwin", 512 * 1024 * 1024)])
+def test_peak_memory_is_in_megabytes_on_linux_and_macos(monkeypatch, platform, maxrss):
+    import resource
+
+    from snippets._book import run
+
+    monkeypatch.setattr(run.sys, "platform", platform)  # ru_maxrss: kilobytes on Linux, bytes on macOS
+    monkeypatch.setattr(run.resource, "getrusage", lambda who: type("usage", (), {"ru_maxrss": maxrss})())
+    assert run.peak_mb() == 512.0
+    assert resource.getrusage  # the real one is back after the test
+
+
+# ------------------------------------------------------------------ issue 15: nothing non-finite, nothing changed by a quote
+
+
+def test_a_non_finite_quoted_value_stops_the_build_with_its_page_line():
+    [quoted], _ = run_cells(cells_of("# %% a\nfinal = float('nan')\n"), {"a": [("final", ".3f", 12)]})
+    assert quoted.error_line == 12 and "'{{ final:.3f }}' is 'nan'" in quoted.error
+    [infinite], _ = run_cells(cells_of("# %% a\nxs = [1.0, float('-inf')]\n"), {"a": [("xs", ".1f", 3)]})
+    assert "is '-inf'" in infinite.error
+    [allowed], _ = run_cells(cells_of("# %% a nonfinite=ok\nfinal = float('inf')\n"), {"a": [("final", "", 5)]})
+    assert allowed.error is None and allowed.values == ["inf"]
+
+
+def test_a_coloured_nan_is_caught_and_names_that_only_contain_nan_are_not():
+    [coloured], _ = run_cells(cells_of("# %% a\nprint('loss \\x1b[31mnan\\x1b[0m')\n"))
+    assert "printed 'nan'" in coloured.error
+    [names], _ = run_cells(cells_of("# %% a\nprint('val_nan=0 nan_count=0 Nan Li INF101 info')\n"))
+    assert names.error is None, names.error
+
+
+def test_a_quoted_value_cannot_change_what_later_cells_see():
+    cells = cells_of("# %% a\nlosses = [3.0, 2.0, 1.0]\n# %% b\nprint(len(losses))\n")
+    [result], _ = run_cells(cells, {"a": [("losses.pop()", ".1f", 4)]})
+    assert result.error_line == 4 and "calls .pop()" in result.error
+    reads, _ = run_cells(cells, {"a": [("losses[-1]", ".1f", 4)]})
+    assert reads[0].values == ["1.0"] and reads[1].output == "3\n"  # a lookup leaves the list as it was
+    import torch
+
+    namespace = {"t": torch.tensor([1.0, 2.0])}
+    assert format_value(evaluate_value("t.max().item()", namespace), ".1f") == "2.0"
+    with pytest.raises(ValueError, match=r"calls .zero_\(\)"):
+        evaluate_value("t.zero_()", namespace)
+    assert namespace["t"].tolist() == [1.0, 2.0]
+
+
+def test_a_cell_inside_an_html_comment_is_refused_not_counted_as_shown(tmp_path):
+    directory = write_module(tmp_path, MODULE)
+    with pytest.raises(BookError, match=r"docs/demo.md:3: '\{\{ cell total \}\}' is inside an HTML comment"):
+        parse_page("docs/demo.md", "{{ cell make }}\n\n<!-- {{ cell total }} -->\n", "demo", directory)
+    with pytest.raises(BookError, match=r"docs/demo.md:4: '\{\{ total:.1f \}\}' is inside an HTML comment"):
+        parse_page("docs/demo.md", "{{ cell make }}\n{{ cell total }}\n<!-- a note\n{{ total:.1f }}\n-->\n", "demo", directory)
+    shown = "{{ cell make }}\n```html\n<!-- {{ cell total }} -->\n```\n{{ cell total }}\n"  # a comment shown as code is fine
+    assert list(parse_page("docs/demo.md", shown, "demo", directory).lines) == ["make", "total"]
+
+
+def test_sys_exit_in_a_cell_is_a_failure_not_the_end_of_a_successful_run():
+    [result], _ = run_cells(cells_of("# %% a\nimport sys\nprint('half')\nsys.exit(0)\n"))
+    assert result.error == "cell 'a' failed at snippets/demo.py:4: SystemExit: 0 (the cell called sys.exit(0))"
+    [meant], _ = run_cells(cells_of("# %% a raises=SystemExit\nraise SystemExit(3)\n"))
+    assert meant.error is None and meant.raised == "SystemExit: 3"
+
+
+def test_a_form_feed_does_not_shift_the_reported_lines():
+    cells = cells_of("# %% a\nx = 1\n\f\n# %% b\ny = 2\n1 / 0\n")
+    assert [c.line for c in cells] == [2, 5]
+    [_, failed], _ = run_cells(cells)
+    assert failed.error == "cell 'b' failed at snippets/demo.py:6: ZeroDivisionError: division by zero"
+
+
+def test_a_corrupt_cache_entry_heals_instead_of_failing(tmp_path):
+    from snippets._book.cache import page_key
+
+    directory = write_module(tmp_path, MODULE)
+    page = parse_page("docs/demo.md", "{{ cell make }}\n{{ cell total }}\n", "demo", directory)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / f"{page_key(page)}.json").write_text('{"cells": [{"name": "make", "outp')  # cut off mid-write
+    run = execute_page(page, cache, rerun=False)
+    assert not run.hit and run.results[1].output == "tensor(3.7500)\n"
+    assert execute_page(page, cache, rerun=False).hit  # healed: the entry is whole again
+
+
+@pytest.mark.parametrize("front,message", [
+    ("snippets: absent", "docs/index.md:2: no chapter module snippets/absent.py"),
+    ("snippets: Not-A-Module", "docs/index.md:2: 'Not-A-Module' is not a chapter module name"),
+])
+def test_a_page_whose_module_is_missing_or_misnamed_is_named(tmp_path, monkeypatch, front, message):
+    from snippets._book.book import read_page
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    page = tmp_path / "docs" / "index.md"
+    page.write_text(f"---\n{front}\n---\n\n# Demo\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(BookError) as err:
+        read_page(page, tmp_path / "snippets")
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_build_that_runs_nothing_does_not_stamp_its_pages_as_run(tmp_path):
+    book = make_book(tmp_path, GOOD, "{{ cell a }}\n\nThe answer is {{ x:d }}.\n")
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=book, capture_output=True, text=True,
+                          env=dict(os.environ, NO_MKDOCS_2_WARNING="1", BOOK_EXECUTE="0"), timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (book / "site" / "index.html").read_text()
+    assert "was produced when the site was built" not in html and "was not run for this build" in html
+
+
+# ------------------------------------------------------------------ issue 15 #7: crashes and hangs in C code
+
+
+def test_a_cell_that_kills_its_process_is_named_with_page_and_module_lines(tmp_path):
+    directory = write_module(tmp_path, GOOD + "# %% crash\nimport os\nos._exit(3)\n")
+    page = parse_page("docs/demo.md", "# Demo\n\n{{ cell a }}\n{{ cell crash }}\n", "demo", directory)
+    with pytest.raises(BookError) as err:
+        execute_page(page, None, rerun=True)
+    assert str(err.value) == ("docs/demo.md:4: cell 'crash' (snippets/demo.py:5) ended the process running it (exit code 3)"
+                              .replace("snippets/demo.py", page.cells[1].path))
+
+
+def test_a_cell_stuck_where_its_alarm_cannot_reach_is_stopped_near_its_own_limit(tmp_path):
+    import time
+
+    stuck = GOOD + ("# %% stuck timeout=1\nimport signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])\n"
+                    "time.sleep(40)\n")
+    page = parse_page("docs/demo.md", "{{ cell a }}\n{{ cell stuck }}\n", "demo", write_module(tmp_path, stuck))
+    started = time.monotonic()
+    with pytest.raises(BookError, match=r"docs/demo.md:2: cell 'stuck' \(.*demo.py:5\) ran past its time limit of 1 s"):
+        execute_page(page, None, rerun=True)
+    assert time.monotonic() - started < 25  # not the page limit (every cell's limit plus 30 s: 91 s here)

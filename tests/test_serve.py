@@ -17,12 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from snippets._checkpoints import Sessions, resume
 from concurrent.futures import Future
 
 import jinja2
 
-from snippets._engine import BookError, PageRun, TemplateCache, api_fingerprint, execute_page, parse_page, run_pages
+from snippets._book.cache import PageRun, execute_page, run_pages
+from snippets._book.cells import BookError, parse_page
+from snippets._book.checkpoints import Sessions, resume
+from snippets._book.mkdocs_plugin import TemplateCache
+from snippets._book.serve import api_fingerprint
 from test_engine import make_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,3 +274,26 @@ def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkp
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_serve_polls_every_tenth_of_a_second_through_public_apis_only(tmp_path):
+    from types import SimpleNamespace
+
+    from mkdocs.livereload import LiveReloadServer
+
+    from snippets._book.mkdocs_plugin import BookPlugin
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\n")
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path / "site"))
+    server.watch(str(tmp_path / "docs"))  # what `mkdocs serve` watches before the plugins' on_serve
+    server.watch(str(tmp_path / "mkdocs.yml"))
+    plugin = BookPlugin()
+    plugin.load_config({"companions": False})
+    config = SimpleNamespace(docs_dir=str(tmp_path / "docs"), config_file_path=str(tmp_path / "mkdocs.yml"),
+                             theme=SimpleNamespace(dirs=[str(tmp_path / "theme")]))  # a theme folder not watched
+    plugin.on_serve(server, config, builder=None)
+    assert server.observer.timeout == 0.1
+    emitters = server.observer.emitters  # one per path watched (a file's is reported by its folder)
+    assert len(emitters) == 2 and all(emitter.timeout == 0.1 for emitter in emitters)
+    assert str(tmp_path / "docs") in {emitter.watch.path for emitter in emitters}

@@ -29,7 +29,7 @@ NOT_REPRODUCIBLE = {
 
 def timed_chapters() -> set[str]:
     """Chapters with a cell marked ``varies``: it prints measured timings, on purpose."""
-    from snippets._engine import load_module
+    from snippets._book.cells import load_module
 
     return {name for name in CHAPTERS if any(cell.varies for cell in load_module(name))}
 

@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from conftest import requires_browser
-from snippets._engine import run_module
+from snippets._book.run import run_module
 
 PAGES = {"lr-explorer": "/gradient_descent/", "perceptron-explorer": "/perceptrons/",
          "graph-playground": "/backpropagation/"}

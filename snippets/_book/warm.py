@@ -18,6 +18,11 @@ import io
 import matplotlib.pyplot as plt
 from matplotlib.mathtext import MathTextParser
 
+# A patch of a private method, kept on purpose: matplotlib has no public way to share parsed math text between
+# renderers. Its public MathTextParser.parse caches per parser object, and each renderer makes its own parser.
+# Measured on a three-panel log-log figure: about 1.35 s to save with this patch, 2.3-3.0 s without (a loaded
+# machine). If a matplotlib release renames the method, the getattr below finds nothing and pages are just slower;
+# tests/test_engine.py checks that the figures are the same bytes either way.
 _parse = getattr(MathTextParser._parse_cached, "__wrapped__", None)  # matplotlib's parse, without its cache
 if _parse is not None:  # a matplotlib without that private method just keeps its own caching
     _parsed = {}
