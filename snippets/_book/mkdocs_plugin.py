@@ -23,7 +23,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils.meta import get_data
 from watchdog.observers.polling import PollingObserver
 
-from snippets._book import book, cache, companions, report, serve
+from snippets._book import book, cache, companions, pdf, report, serve
 from snippets._book.cells import BookError, Page, display_path, module_path, rewrite
 from snippets._book.render import check_figures, figure_path, render_page
 from snippets._book.run import CellResult
@@ -54,7 +54,7 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_startup(self, *, command, dirty):
         """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
-        self.dirty, self.shown, self.pending, self.api = dirty, {}, {}, None
+        self.dirty, self.shown, self.pending, self.api, self.command = dirty, {}, {}, None, command
         serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
         if command == "serve":
             self.templates = TemplateCache()
@@ -172,6 +172,12 @@ class BookPlugin(BasePlugin[BookConfig]):
         self.shown.update(getattr(self, "pending", {}))  # only pages that were really written count as shown
         for lab, notebook in self.later.items():  # rendering a lab takes half a second: the watcher rebuilds it next
             lab.write_text(notebook)
+        if self.command != "serve" and os.environ.get("BOOK_PDF") != "0":  # serve never makes the PDF
+            chapters = [self.pages[f"{src}"].module for src in book.nav_pages(config.nav) if src in self.pages]
+            try:
+                pdf.make_pdf(Path(config.site_dir), chapters, self.cache / "pdf")
+            except BookError as err:
+                raise PluginError(f"book: {err}") from None
         if self.sessions and self.warming is None:
             self.warming = threading.Thread(target=serve.warm, args=(dict(self.pages), self.sessions), daemon=True)
             self.warming.start()

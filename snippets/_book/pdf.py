@@ -1,9 +1,10 @@
-"""The whole book as one PDF, made after the site is built (an MkDocs hook: ``hooks:`` in mkdocs.yml).
+"""Owns the whole book as one PDF, made after the site is built (the plugin calls :func:`make_pdf`).
 
 The chapters' built pages, in reading order, are put on one print page: a cover, a table of
 contents, then each chapter from a new sheet, with its folded code opened (a PDF cannot be
 clicked) and its ids made unique. Chromium prints that page with page numbers and a PDF
 outline, through Playwright: the same browser the tests drive. No hand-written PDF layout.
+The print page is removed afterwards: it is the PDF's source, not a page of the site.
 
 * The PDF is cached under a hash of the print page and of every file it loads (figures, styles,
   scripts), so a warm build copies it, and any change to what it shows makes it again.
@@ -23,14 +24,13 @@ import re
 import shutil
 from pathlib import Path
 
-from mkdocs.exceptions import PluginError
+from snippets._book.cells import BookError
 
-LOG = logging.getLogger("mkdocs.plugins.book.pdf")
+LOG = logging.getLogger("mkdocs.plugins.book")
 PDF_NAME = "how-neural-networks-learn.pdf"
 PRINT_DIR = "print"  # the print page, site/print/index.html: one level down, like every chapter page
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
-_serving = False
 
 ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.S)
 TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
@@ -47,51 +47,32 @@ PRINT_CSS = """
 """
 
 
-def on_startup(command, dirty):
-    global _serving
-    _serving = command == "serve"
+def make_pdf(site: Path, chapters: list[str], cache: Path) -> Path | None:
+    """Write ``site/how-neural-networks-learn.pdf`` from the built pages of ``chapters`` (in reading order).
 
-
-def on_post_build(config):
-    if _serving or os.environ.get("BOOK_PDF") == "0":
-        return
-    site = Path(config["site_dir"])
-    chapters = book_chapters(config)
+    Returns the PDF, or None where no browser can print it (a notice is logged; under CI=true it fails).
+    """
     page = print_page(site, chapters)
     (site / PRINT_DIR).mkdir(exist_ok=True)
     (site / PRINT_DIR / "index.html").write_text(page, encoding="utf-8")
-    cache = Path(config["config_file_path"]).parent / ".cache" / "book" / "pdf"
-    key = content_hash(page, site / PRINT_DIR)
-    cached = cache / f"{key}.pdf"
-    if not cached.is_file():
-        browser = find_browser()
-        if browser is None:
-            message = "no Chromium found (set BOOK_CHROMIUM, or install chromium), so the book's PDF was not made"
-            if os.environ.get("CI") == "true":
-                raise PluginError(f"book: {message}; CI=true needs it")
-            LOG.info(f"book: {message}")
-            return
-        cache.mkdir(parents=True, exist_ok=True)
-        for old in cache.glob("*.pdf"):
-            old.unlink()
-        print_pdf(site / PRINT_DIR / "index.html", cached, browser)
-    shutil.copyfile(cached, site / PDF_NAME)
-
-
-def book_chapters(config) -> list[str]:
-    """The pages that run code (their front matter names ``snippets:``), in reading order."""
-    from mkdocs.utils.meta import get_data
-
-    from snippets._engine import nav_pages
-
-    docs = Path(config["docs_dir"])
-    pages = []
-    for src in nav_pages(config["nav"]):
-        if not (docs / src).is_file():  # a page the build makes itself (the build report)
-            continue
-        if get_data((docs / src).read_text(encoding="utf-8"))[1].get("snippets"):
-            pages.append(src[: -len(".md")])
-    return pages
+    cached = cache / f"{content_hash(page, site / PRINT_DIR)}.pdf"
+    try:
+        if not cached.is_file():
+            browser = find_browser()
+            if browser is None:
+                message = "no Chromium found (set BOOK_CHROMIUM, or install chromium), so the book's PDF was not made"
+                if os.environ.get("CI") == "true":
+                    raise BookError(f"{message}; CI=true needs it")
+                LOG.info(f"book: {message}")
+                return None
+            cache.mkdir(parents=True, exist_ok=True)
+            for old in cache.glob("*.pdf"):
+                old.unlink()
+            print_pdf(site / PRINT_DIR / "index.html", cached, browser)
+        shutil.copyfile(cached, site / PDF_NAME)
+        return site / PDF_NAME
+    finally:  # the print page is only the PDF's source, not a page of the site
+        shutil.rmtree(site / PRINT_DIR)
 
 
 def print_page(site: Path, chapters: list[str]) -> str:
@@ -177,3 +158,11 @@ def print_pdf(page: Path, out: Path, browser: str) -> None:
                 footer_template='<div style="font-size:8px;width:100%;text-align:center;color:#555">'
                                 '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
         chromium.close()
+    same_every_time(out)
+
+
+def same_every_time(pdf: Path) -> None:
+    """Chromium stamps the time it printed: fix it (same length, so no offset in the file moves)."""
+    data = re.sub(rb"/(CreationDate|ModDate) \(D:\d{14}", lambda m: b"/" + m.group(1) + b" (D:20000101000000",
+                  pdf.read_bytes())
+    pdf.write_bytes(data)
