@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -202,6 +203,22 @@ def test_figures_are_byte_stable_svg():
     assert len(first[0].figures) == 1 and first[0].figures == second[0].figures
     svg = first[0].figures[0]
     assert svg.lstrip().startswith("<?xml") and "<dc:date>" not in svg
+
+
+def test_figures_are_saved_compact_without_changing_what_they_show():
+    from snippets._book.svg import compact_svg
+
+    source = ("# %% plot\nimport matplotlib.pyplot as plt\nimport math\n"
+              "plt.plot([i / 50 for i in range(300)], [math.sin(i / 50) for i in range(300)], label='sin 0.123456')\n"
+              "plt.title('sine')\nplt.legend()\nplt.show()\n")
+    svg = run_cells(cells_of(source))[0][0].figures[0]
+    assert "<metadata>" not in svg and "'Bitstream Vera Sans'" not in svg and 'transform="rotate(-0 ' not in svg
+    assert "font-family: 'DejaVu Sans', sans-serif" in svg
+    assert not re.search(r'\bd="[^"]*\d\.\d{3}', svg)  # coordinates to a hundredth of a point
+    assert "sin 0.123456" in svg and ">sine<" in svg  # text is never rounded
+    assert compact_svg(svg) == svg  # a second pass changes nothing: the same figure, the same bytes
+    raw = '<path d="M 12.345678 -0.001 L 3 4.5" x="1.23456" style="font-family: \'DejaVu Sans\', \'Arial\', sans-serif"/>'
+    assert compact_svg(raw) == '<path d="M 12.35 0 L 3 4.5" x="1.23" style="font-family: \'DejaVu Sans\', sans-serif"/>'
 
 
 # Log axes and math text: what snippets/_book/warm.py (the fork server's warm-up) caches.

@@ -28,7 +28,7 @@ ENGINE_DIR = Path(__file__).resolve().parent
 # The engine modules a page's process runs: an edit to any of them can change what a page prints or draws.
 # (Rendering, companions and the report only shape what is shown, from the stored run; editing them runs nothing
 # again. tests/test_engine.py checks that a page's process imports no other engine module.)
-RUN_FILES = ("__init__.py", "cells.py", "run.py", "warm.py", "checkpoints.py", "cache.py")
+RUN_FILES = ("__init__.py", "cells.py", "run.py", "svg.py", "warm.py", "checkpoints.py", "cache.py")
 
 
 @functools.lru_cache(maxsize=1)

@@ -29,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from snippets._book.cells import BookError, Cell, Page, display_path, load_module, module_path
+from snippets._book.svg import compact_svg
 
 SVG_SALT = "neural-networks-book"
 # nan and inf as Python, torch and numpy print them (and JSON's NaN, Infinity); not "Nan" or "INF" in a sentence.
@@ -205,7 +206,7 @@ def collect_figures(keep=()) -> list[str]:
         with plt.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "none"}):
             # Transparent: the page shows figures on its own background, light or dark (see book.css).
             figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", transparent=True)
-        svgs.append(buffer.getvalue())
+        svgs.append(compact_svg(buffer.getvalue()))
         plt.close(figure)
     return svgs
 
