@@ -146,7 +146,7 @@ def render_chapter(module: str, out: Path, plain: bool = True, cache_dir: Path |
     if not plain:  # the front matter stays (a description, search settings), and the companions come along
         source = path.read_text(encoding="utf-8")
         text = source[: len(source) - len(markdown)] + text if source.endswith(markdown) else text
-        notebook = companions.companion_notebook(page, page.title, run.results)
+        notebook = companions.companion_notebook(page, markdown, run.results)
         for target, content in ((out / "labs" / f"{module}.ipynb", notebook), (out / "downloads" / f"{module}.ipynb", notebook),
                                 (out / "downloads" / f"{module}.py", companions.companion_script(page, page.title))):
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -108,6 +108,7 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_files(self, files, config):
         self.pages: dict[str, Page] = {}
+        self.markdowns: dict[str, str] = {}  # each chapter's Markdown, for its notebook
         self.later: dict[Path, str] = {}  # lab notebooks to write after this build (see add_companions)
         references = set()  # pages with mkdocstrings blocks: they show the modules' docstrings
         self.snippets_dir = Path(config.config_file_path).parent / self.config.snippets_dir
@@ -120,6 +121,7 @@ class BookPlugin(BasePlugin[BookConfig]):
                 references.add(file.src_uri)
             if page is not None:
                 self.pages[file.src_uri] = page
+                self.markdowns[page.src] = markdown
                 sources.append((Path(file.abs_src_path), module_path(page.module, self.snippets_dir)))
         self.sources = sources
         if self.watcher:
@@ -189,7 +191,7 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def add_companions(self, files, config, page: Page, results: list[CellResult]) -> None:
         """The chapter's notebook (rendered by mkdocs-jupyter under Labs, and downloadable) and its script."""
-        notebook = companions.companion_notebook(page, page.title, results)
+        notebook = companions.companion_notebook(page, self.markdowns[page.src], results, config.site_url)
         # mkdocs-jupyter reads a real file under a real source folder, so the lab gets one of its own.
         root = Path(config.config_file_path).parent / self.config.cache_dir / "generated"
         lab = root / "labs" / f"{page.module}.ipynb"

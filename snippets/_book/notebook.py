@@ -1,11 +1,13 @@
-"""The chapter as a notebook: its prose as Markdown cells between its code cells, built with nbformat.
+"""Owns the chapter as a notebook: its prose as Markdown cells between its code cells, built with nbformat.
 
 What changes on the way from page to notebook, and why:
 
 * Quoted values (``{{ loss:.3f }}``) are filled in from the build's run, as on the page.
 * Admonitions (``!!! note``) become quotes: Jupyter has no admonitions.
-* A collapsible block that holds code (an exercise's ``??? success "Solution"``) moves to a
-  "Solutions" section at the end, so the exercise reads as a prompt.
+* A collapsible block that holds code (an exercise's ``??? success "Solution"``) stays where it
+  is, with its code folded (``source_hidden``, which Jupyter and VS Code honour): the exercise
+  reads as a prompt, and "Run all" still runs every cell in the page's order, so each output is
+  the one the page shows.
 * A cell that fails on purpose catches its error and prints it, with a comment saying so:
   "Run all" carries on in every tool, even those that ignore the ``raises-exception`` tag.
 * Links to other chapters point at the published site (``site_url``); without one they
@@ -20,36 +22,34 @@ import textwrap
 import nbformat
 from nbformat import v4
 
-from snippets._engine import CELL_DIRECTIVE, rewrite
+from snippets._book.cells import CELL_DIRECTIVE, Cell, Page, rewrite
+from snippets._book.run import CellResult
 
 SENTINEL = "\x00cell:{}\x00"
-SENTINEL_LINE = re.compile(r"^\s*\x00cell:([\w-]+)\x00\s*$")
+SENTINEL_LINE = re.compile(r"^\s*(\x01)?\x00cell:([\w-]+)\x00\s*$")
+FOLDED_MARK = "\x01"  # before a cell's sentinel: a solution, whose code the notebook folds
 BLOCK_START = re.compile(r'^(!!!|\?\?\?\+?)\s+([\w-]+)(?:\s+"([^"]*)")?\s*$')
 ATTR_LIST = re.compile(r"\s*\{\s*[.#:][^{}]*\}\s*$")
 CHAPTER_LINK = re.compile(r"\[([^\]]+)\]\(([a-z_]+)\.md(#[^)\s]*)?\)")
 
 
-def chapter_notebook(markdown: str, page, results, site_url: str | None = None, intro: str = "") -> str:
+def companion_notebook(page: Page, markdown: str, results: list[CellResult], site_url: str | None = None) -> str:
     """The page ``markdown`` (without front matter) as a validated notebook, with the build's outputs."""
-    text = fill_in(markdown, page, results)
-    main, solutions = admonitions_to_markdown(text.splitlines(), site_url)
+    main = admonitions_to_markdown(fill_in(markdown, page, results).splitlines(), site_url)
     by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
     notebook_cells = []
     for kind, content in segments(main):
         if kind == "md" and not notebook_cells and content.startswith("# "):  # the title, then a word on this notebook
             title, _, content = content.partition("\n")
-            notebook_cells += [markdown_cell(title)] + ([markdown_cell(intro)] if intro else [])
+            notebook_cells += [markdown_cell(title), markdown_cell(about(page, site_url))]
             if not content.strip():
                 continue
-        notebook_cells.append(markdown_cell(content.strip()) if kind == "md" else code_cell(cells[content], by_name.get(content)))
-    if solutions:
-        notebook_cells.append(markdown_cell("## Solutions\n\nThe solutions to this chapter's exercises, "
-                                            "with the outputs they gave when the book was built."))
-        for title, lines in solutions:
-            notebook_cells.append(markdown_cell(f"### {title}"))
-            notebook_cells += [markdown_cell(c) if k == "md" else code_cell(cells[c], by_name.get(c))
-                               for k, c in segments(lines)]
+        if kind == "md":
+            notebook_cells.append(markdown_cell(content.strip()))
+        else:
+            name, folded = content
+            notebook_cells.append(code_cell(cells[name], by_name.get(name), folded))
     for number, cell in enumerate(notebook_cells):
         if cell.cell_type == "markdown":
             cell.id = f"md-{number}"
@@ -60,7 +60,15 @@ def chapter_notebook(markdown: str, page, results, site_url: str | None = None, 
     return nbformat.writes(notebook) + "\n"
 
 
-def fill_in(markdown: str, page, results) -> str:
+def about(page: Page, site_url: str | None) -> str:
+    where = f"[its page]({site_url.rstrip('/')}/{page.module}/)" if site_url else "its page"
+    return (f"This notebook is the chapter as {where} shows it in *How Neural Networks Learn*: the text, and the "
+            "code with the outputs it gave when the book was built. Run the cells in order (or *Run all*) and you "
+            "get the same outputs. You need `torch` and `matplotlib` (and `scikit-learn` for the digits chapter). "
+            "An exercise's solution is folded: open its cell to see it.")
+
+
+def fill_in(markdown: str, page: Page, results: list[CellResult]) -> str:
     """Put each cell's sentinel line and each quoted value in place, in page order (as the page render does)."""
     quotes = {r.name: iter(r.values) for r in results}
     current = None
@@ -75,9 +83,9 @@ def fill_in(markdown: str, page, results) -> str:
     return rewrite(markdown, replace)
 
 
-def admonitions_to_markdown(lines: list[str], site_url: str | None) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Turn admonitions into quotes, and lift collapsible blocks with code out as solutions."""
-    out, solutions, prompt, i = [], [], "", 0
+def admonitions_to_markdown(lines: list[str], site_url: str | None) -> list[str]:
+    """Turn admonitions into quotes; a collapsible block with code becomes a solution with its code folded."""
+    out, prompt, i = [], "", 0
     while i < len(lines):
         line = lines[i]
         if bold := re.match(r"^\*\*(.+?)\*\*", line):
@@ -94,13 +102,14 @@ def admonitions_to_markdown(lines: list[str], site_url: str | None) -> tuple[lis
         while body and not body[-1].strip():
             body.pop()
         title = m.group(3) if m.group(3) is not None else m.group(2).capitalize()
-        has_code = any(SENTINEL_LINE.match(b) for b in body)
-        if m.group(1).startswith("???") and has_code:
-            solutions.append((f"{title}: {prompt}" if prompt else title, [links(b, site_url) for b in body]))
-            out += ["*The solution is at the end of this notebook.*", ""]
+        body = [links(b, site_url) for b in body]
+        if m.group(1).startswith("???") and any(SENTINEL_LINE.match(b) for b in body):
+            heading = f"{title}: {prompt}" if prompt else title
+            out += [f"**{heading}** (the code is folded: open the cell to see it)", ""]
+            out += [FOLDED_MARK + b if SENTINEL_LINE.match(b) else b for b in body] + [""]
             continue
-        out += quoted(title, [links(b, site_url) for b in body])
-    return out, solutions
+        out += quoted(title, body)
+    return out
 
 
 def quoted(title: str, body: list[str]) -> list[str]:
@@ -137,14 +146,14 @@ def links(line: str, site_url: str | None) -> str:
 
 
 def segments(lines: list[str]):
-    """``("md", text)`` and ``("code", cell name)`` in order; empty Markdown is skipped."""
+    """``("md", text)`` and ``("code", (cell name, folded))`` in order; empty Markdown is skipped."""
     chunk = []
     for line in lines:
         if m := SENTINEL_LINE.match(line):
             if text := "\n".join(chunk).strip():
                 yield "md", text
             chunk = []
-            yield "code", m.group(1)
+            yield "code", (m.group(2), bool(m.group(1)))
         else:
             chunk.append(line)
     if text := "\n".join(chunk).strip():
@@ -155,7 +164,7 @@ def markdown_cell(text: str):
     return v4.new_markdown_cell(re.sub(r"\n{3,}", "\n\n", text))
 
 
-def code_cell(cell, result):
+def code_cell(cell: Cell, result: CellResult | None, folded: bool = False):
     source = cell.code
     if cell.raises:  # caught and printed, so "Run all" carries on where the raises-exception tag is ignored
         source = (f"# This cell fails on purpose: the {cell.raises} is caught and printed, so the notebook runs on.\n"
@@ -166,5 +175,7 @@ def code_cell(cell, result):
         outputs.append(v4.new_output("stream", name="stdout", text=result.output))
     for svg in result.figures if result else []:
         outputs.append(v4.new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<Figure>"}))
-    tags = ["varies"] if cell.varies else []
-    return v4.new_code_cell(source, outputs=outputs, id=cell.name, metadata={"tags": tags} if tags else {})
+    metadata = {"tags": ["varies"]} if cell.varies else {}
+    if folded:  # JupyterLab, Notebook 7 and VS Code fold the code; Colab's form view shows the title only
+        metadata.update(jupyter={"source_hidden": True}, cellView="form")
+    return v4.new_code_cell(source, outputs=outputs, id=cell.name, metadata=metadata)
