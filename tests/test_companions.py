@@ -78,3 +78,27 @@ def test_chapter_page_links_to_its_lab_and_downloads(built_site, name):
         assert f'href="{href}"' in html
     lab = (built_site / "labs" / name / "index.html").read_text()
     assert "jp-Notebook" in lab or "jupyter-wrapper" in lab
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_the_notebook_is_the_chapter_prose_and_all(built_site, name):
+    """Headings and prose between the code, values filled in, no page syntax left, solutions folded in place."""
+    import nbformat
+
+    from conftest import ROOT
+
+    notebook = nbformat.read(built_site / "downloads" / f"{name}.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    prose = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
+    page = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^(#{1,3} .+)$", page, re.M)
+    assert headings and all(h in prose for h in headings), "every heading of the page is in the notebook"
+    assert "{{" not in prose and not re.search(r"^\s*(!!!|\?\?\?)", prose, re.M)  # no directives, no admonitions
+    assert not re.search(r"\]\([a-z_]+\.md", prose), "chapter links point at the site, or are plain text"
+    codes = [c for c in notebook.cells if c.cell_type == "code"]
+    assert not any("raises-exception" in c.metadata.get("tags", []) for c in codes)  # Run all never stops
+    failing = [c for c in codes if c.source.startswith("# This cell fails on purpose")]
+    assert all("except " in c.source for c in failing)
+    solutions = page.count('??? success "Solution"')
+    folded = [c for c in codes if c.metadata.get("jupyter", {}).get("source_hidden")]
+    assert len(folded) >= solutions, "each exercise's solution code is folded"
