@@ -162,3 +162,15 @@ def test_a_serial_clean_build_with_two_threads_is_byte_identical(built_site, tmp
     differ = differing_files(built_site, tmp_path / "site")
     unexplained = [n for n in differ if not excused(n)]
     assert not unexplained, "these files differ between two builds:\n" + "\n".join(unexplained)
+
+
+def test_the_api_reference_links_every_entry_to_where_its_chapter_uses_it(built_site):
+    """One entry per documented public definition, each followed by a link into its chapter's section."""
+    from snippets._book.reference import documented
+
+    html = (built_site / "reference" / "index.html").read_text(encoding="utf-8")
+    expected = sum(len(documented((ROOT / "snippets" / f"{name}.py").read_text())) for name in CHAPTERS)
+    links = re.findall(r'Used in <a href="\.\./([a-z_]+)/#([\w-]+)">', html)
+    assert expected > 20 and len(links) == expected
+    for chapter, anchor in links:
+        assert f'id="{anchor}"' in (built_site / chapter / "index.html").read_text(encoding="utf-8"), (chapter, anchor)

@@ -23,7 +23,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils.meta import get_data
 from watchdog.observers.polling import PollingObserver
 
-from snippets._book import book, cache, companions, pdf, report, serve
+from snippets._book import book, cache, companions, pdf, reference, report, serve
 from snippets._book.cells import BookError, Page, display_path, module_path, rewrite
 from snippets._book.render import check_figures, figure_path, render_page
 from snippets._book.run import CellResult
@@ -218,6 +218,9 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         src = page.file.src_uri
+        if src not in self.pages and re.search(r"^::: snippets\.", markdown, re.M):  # the API reference
+            files_of = {s: (Path(config.docs_dir) / s, module_path(p.module, self.snippets_dir)) for s, p in self.pages.items()}
+            markdown = reference.expand_reference(markdown, self.pages, files_of)
         if src not in self.pages:
             rewrite(markdown, lambda n, t: self._stray(display_path(Path(page.file.abs_src_path or page.file.src_uri)), n, t))
             return markdown
