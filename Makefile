@@ -8,7 +8,9 @@ READY  := $(VENV)/.ready
 # would give the CUDA build, about 1.5 GB of nvidia packages more. For CUDA, name a CUDA index
 # (make TORCH_INDEX=https://download.pytorch.org/whl/cu126); TORCH_INDEX=pip takes pip's own index.
 # macOS and Windows (under WSL it is Linux) get the CPU build from pip's own index.
-TORCH_INDEX ?= $(if $(filter Linux,$(shell uname -s 2>/dev/null)),https://download.pytorch.org/whl/cpu,pip)
+ifndef TORCH_INDEX
+TORCH_INDEX := $(if $(filter Linux,$(shell uname -s 2>/dev/null)),https://download.pytorch.org/whl/cpu,pip)
+endif
 # The browser for the browser tests and Lighthouse: Debian's chromium unless named (CI names Playwright's).
 BOOK_CHROMIUM ?= /usr/bin/chromium
 LHCI := @lhci/cli@0.15.1

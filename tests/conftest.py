@@ -68,7 +68,8 @@ def chapter_modules() -> list[str]:
 
 # ------------------------------------------------------------------ the browser tests' shared pieces
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium here; elsewhere name the browser in BOOK_CHROMIUM (the CI workflow names Playwright's own build).
+CHROMIUM = __import__("os").environ.get("BOOK_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
 
@@ -76,7 +77,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if not __import__("pathlib").Path(CHROMIUM).exists():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        return (f"Chromium not found at {CHROMIUM} (apt-get install chromium, or name a Chromium or Chrome "
+                f"in BOOK_CHROMIUM; `python -m playwright install chromium` downloads Playwright's own)")
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -113,7 +115,7 @@ def server(built_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium, driven by Playwright (its own browser download cannot work here)."""
+    """Headless Chromium (``CHROMIUM``: Debian's here, the one BOOK_CHROMIUM names elsewhere), driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
