@@ -20,9 +20,9 @@ def chapters() -> list[str]:
     ordered = []
     config = PACKAGE_DIR.parent / "mkdocs.yml"
     if config.is_file():
-        import yaml
+        from mkdocs.utils.yaml import yaml_load  # MkDocs' own reader: mkdocs.yml uses its !ENV tag
 
-        for node in nav_pages(yaml.safe_load(config.read_text()).get("nav", [])):
+        for node in nav_pages(yaml_load(config.read_text()).get("nav", [])):
             page = PACKAGE_DIR.parent / "docs" / node
             if page.is_file():
                 module = front_matter(page.read_text(encoding="utf-8")).get("snippets")
