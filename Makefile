@@ -52,7 +52,8 @@ bench: setup           ## build-speed benchmark (benchmarks are scripts, never t
 	$(BIN)/python .ci/bench.py
 
 lighthouse: build      ## Lighthouse CI on the home page and every chapter page: 3 runs each, scores >= 0.95 asserted
-	CHROME_PATH=$(BOOK_CHROMIUM) npx --yes $(LHCI) autorun --config=.ci/lighthouserc.cjs
+	mkdir -p .cache/lighthouse && cd .cache/lighthouse && \
+	  CHROME_PATH=$(BOOK_CHROMIUM) npx --yes $(LHCI) autorun --config=$(CURDIR)/.ci/lighthouserc.cjs
 
 actionlint:            ## check the GitHub workflows with rhysd/actionlint (tests/test_workflows.py runs this)
 	@if PATH="$(BIN):$$PATH" command -v actionlint >/dev/null; then PATH="$(BIN):$$PATH" actionlint -color=never; \
