@@ -90,3 +90,19 @@ def test_pages_workflow_gives_the_site_its_addresses():
 def test_readme_documents_the_one_time_pages_setting():
     readme = (ROOT / "README.md").read_text()
     assert "Source: GitHub Actions" in readme and "Settings" in readme
+
+
+def test_make_lighthouse_runs_lighthouse_ci_with_the_issue_s_assertions():
+    """`make lighthouse` is Lighthouse CI on the static site: several runs, the median asserted at 0.95 or more."""
+    if shutil.which("node") is None:
+        pytest.skip("Node.js is not installed")
+    assert "@lhci/cli@" in (ROOT / "Makefile").read_text() and not (ROOT / ".ci" / "lighthouse.py").exists()
+    script = "console.log(JSON.stringify(require(process.argv[1]).ci))"
+    proc = subprocess.run(["node", "-e", script, str(ROOT / ".ci" / "lighthouserc.cjs")], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    config = __import__("json").loads(proc.stdout)
+    assert config["collect"]["staticDistDir"].endswith("site") and config["collect"]["numberOfRuns"] >= 3
+    for category in ("performance", "accessibility", "best-practices", "seo"):
+        level, options = config["assert"]["assertions"][f"categories:{category}"]
+        assert level == "error" and options["minScore"] >= 0.95 and options["aggregationMethod"] == "median-run"
