@@ -355,7 +355,8 @@ def collect_figures() -> list[str]:
         buffer = io.StringIO()
         # Text stays text (not glyph outlines): half the bytes, and selectable by readers.
         with plt.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "none"}):
-            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
+            # Transparent: the page shows figures on its own background, light or dark (see book.css).
+            figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight", transparent=True)
         svgs.append(buffer.getvalue())
         plt.close(figure)
     return svgs
@@ -449,7 +450,13 @@ def run_job(job: dict, namespace: dict | None = None) -> None:
 
 
 DIRECTIVE = re.compile(r"(`+)(?:.+?)\1|\{\{\s*(.*?)\s*\}\}")  # code spans are matched to be skipped
-CELL_DIRECTIVE = re.compile(r'^cell\s+([A-Za-z_][\w-]*)(?:\s+alt="([^"]*)")?$')
+CELL_DIRECTIVE = re.compile(r'^cell\s+([A-Za-z_][\w-]*)((?:\s+(?:alt|fold)="[^"]*")*)$')
+DIRECTIVE_OPTION = re.compile(r'(alt|fold)="([^"]*)"')
+
+
+def cell_options(match: re.Match) -> dict[str, str]:
+    """``alt="..."`` (a figure's text) and ``fold="Title"`` (show the code collapsed) of a cell directive."""
+    return dict(DIRECTIVE_OPTION.findall(match.group(2)))
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 
 
@@ -483,6 +490,7 @@ class Page:
     alts: dict[str, str]
     lines: dict[str, int]  # cell → the page line that shows it
     title: str = ""
+    folds: dict[str, str] = dataclasses.field(default_factory=dict)  # cell → the title of its folded code
 
     def job(self) -> dict:
         return {"cells": [dataclasses.asdict(c) for c in self.cells], "values": self.values}
@@ -514,7 +522,7 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
     cells = load_module(module, directory)
     file = display_path(module_path(module, directory))
     by_name = {c.name: c for c in cells}
-    shown, values, alts, lines = [], {}, {}, {}
+    shown, values, alts, lines, folds = [], {}, {}, {}, {}
 
     def collect(number: int, text: str) -> str:
         number += first_line - 1
@@ -524,8 +532,13 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
                 raise BookError(f"{src}:{number}: no cell '{text[5:].strip()}' in {file}")
             shown.append(m.group(1))
             lines[m.group(1)] = number
-            if m.group(2):
-                alts[m.group(1)] = m.group(2)
+            options = cell_options(m)
+            if options.get("alt"):
+                alts[m.group(1)] = options["alt"]
+            if "fold" in options:
+                if not options["fold"].strip():
+                    raise BookError(f"{src}:{number}: fold needs a title a reader can click, like fold=\"The plotting code\"")
+                folds[m.group(1)] = options["fold"]
         elif not shown:
             raise BookError(f"{src}:{number}: '{{{{ {text} }}}}' comes before any cell has run")
         else:
@@ -540,7 +553,7 @@ def parse_page(src: str, markdown: str, module: str, directory: Path = PACKAGE_D
             f"  module: {', '.join(expected)}\n  page:   {', '.join(shown)}"
         )
     title = next((line[2:].strip() for line in markdown.splitlines() if line.startswith("# ")), module)
-    return Page(src, module, cells, values, alts, lines, title)
+    return Page(src, module, cells, values, alts, lines, title, folds)
 
 
 def split_value(text: str) -> tuple[str, str]:
@@ -702,15 +715,20 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
         nonlocal current
         if m := CELL_DIRECTIVE.match(text):
             current = m.group(1)
-            return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir)
+            return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir,
+                               page.folds.get(current))
         return html.escape(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
 
     return insert_stamp(rewrite(markdown, replace), seed, links)
 
 
-def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str) -> str:
-    """The Markdown for one cell: its code, then its output, then its figures."""
-    parts = [fenced(cell.code, "python")]
+def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str,
+                fold: str | None = None) -> str:
+    """The Markdown for one cell: its code (collapsed under ``fold``'s title, if given), then its output and figures."""
+    code = fenced(cell.code, "python")
+    if fold is not None:  # a pymdownx.details block: one click opens it, and its copy button copies all the code
+        code = f'??? book-fold "{html.escape(fold)}"\n\n' + "\n".join("    " + line if line else "" for line in code.splitlines())
+    parts = [code]
     if result and result.output:
         parts.append(fenced(result.output.rstrip("\n"), "{ .text .snippet-output .no-copy }"))
     for k, _svg in enumerate(result.figures if result else []):

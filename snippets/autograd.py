@@ -20,12 +20,6 @@ def square(x):
 
     Returns:
         x squared.
-
-    Examples:
-        >>> square(3.0)
-        9.0
-        >>> square(torch.tensor([1.0, -2.0]))
-        tensor([1., 4.])
     """
     return x ** 2
 
@@ -38,10 +32,6 @@ def square_slope(x):
 
     Returns:
         2x, the slope of x² at x.
-
-    Examples:
-        >>> square_slope(3.0), square_slope(0.0)   # uphill to the right of 0; flat at the bottom
-        (6.0, 0.0)
     """
     return 2 * x
 
@@ -110,10 +100,6 @@ def cubic(x):
 
     Returns:
         The polynomial's value at x.
-
-    Examples:
-        >>> cubic(2.0)   # 3·8 + 2·4 − 5·2 + 7
-        29.0
     """
     return 3 * x ** 3 + 2 * x ** 2 - 5 * x + 7
 
@@ -126,13 +112,6 @@ def cubic_slope(x):
 
     Returns:
         The slope of the polynomial at x.
-
-    Examples:
-        >>> cubic_slope(2.0)   # 9·4 + 4·2 − 5
-        39.0
-        >>> x = torch.tensor(2.0, requires_grad=True)
-        >>> cubic(x).backward(); x.grad.item()   # autograd agrees
-        39.0
     """
     return 9 * x ** 2 + 4 * x - 5
 
@@ -192,6 +171,7 @@ detached = tracked.detach()
 for label, t in [("w * 3", tracked), ("w * 3 in no_grad", untracked), ("(w * 3).detach()", detached)]:
     grad_fn = t.grad_fn.name() if t.grad_fn is not None else None
     print(f"{label:17} value={t.item():g}  requires_grad={t.requires_grad!s:5}  grad_fn={grad_fn}")
+# data_ptr() is the memory address of a tensor's numbers
 print("detach() shares memory with the original:", detached.data_ptr() == tracked.data_ptr())
 
 # %% inplace_leaf raises=RuntimeError
@@ -208,21 +188,12 @@ print(f"w.grad was {w.grad.item():g}; after one step w = {w.item():.2f}, require
 def grow(x, limit=100.0):
     """Make x positive, then double it until it reaches ``limit``.
 
-    Which branch runs, and how many times the loop turns, depend on the value of x,
-    so each call records a different graph.
-
     Args:
         x: a scalar tensor (or number).
         limit: the size at which the doubling stops.
 
     Returns:
         The final value and the number of doublings.
-
-    Examples:
-        >>> grow(3.0)   # 3, 6, 12, ..., 192: six doublings
-        (192.0, 6)
-        >>> grow(-60.0)   # flipped to 60, then doubled once
-        (120.0, 1)
     """
     if x < 0:
         x = -x
@@ -249,24 +220,19 @@ for call in range(1, 4):
 accumulated = x.grad.item()
 
 # %% zero_grad
-x.grad.zero_()
+x.grad.zero_()  # the trailing _ means "in place": x.grad itself is set to 0
 (x ** 2).backward()
 print("after x.grad.zero_() and one more backward():", x.grad.item())
 
 x.grad = None  # forget the gradient altogether; the next backward() starts afresh
 print("after x.grad = None:", x.grad)
 
-model = torch.nn.Linear(1, 1)  # a tiny layer with two parameters, weight and bias
+layer = torch.nn.Linear(1, 1)  # a tiny layer with two parameters, weight and bias
 for _ in range(2):
-    model(torch.ones(1)).sum().backward()
-print("a layer's weight.grad after two backward() calls:", model.weight.grad.item())
-model.zero_grad()  # sets .grad to None for every parameter of the model
-print("after model.zero_grad():", model.weight.grad, model.bias.grad)
-
-# %% backward_twice raises=RuntimeError
-y = x ** 2
-y.backward()
-y.backward()  # the same graph a second time
+    layer(torch.ones(1)).sum().backward()
+print("a layer's weight.grad after two backward() calls:", layer.weight.grad.item())
+layer.zero_grad()  # sets .grad to None for the layer's weight and bias
+print("after layer.zero_grad():", layer.weight.grad, layer.bias.grad)
 
 # %% accumulate_on_purpose
 features = torch.tensor([1.0, 2.0, 3.0, 4.0])
@@ -283,6 +249,21 @@ two_halves = w.grad.item()
 print(f"gradient of the whole batch: {whole_batch:g}")
 print(f"two half-batches, summed by accumulation: {two_halves:g}")
 
+# %% backward_twice raises=RuntimeError
+x = torch.tensor(3.0, requires_grad=True)
+y = x * x       # to send a gradient back, x * x needs x: autograd saved it
+y.backward()    # ... used it, and freed it
+y.backward()    # the same result a second time: the saved x is gone
+
+# %% backward_twice_silent
+x = torch.tensor(3.0, requires_grad=True)
+y = x + 1       # the slope of x + 1 is 1 wherever x is: nothing needs saving
+y.backward()
+print("after one backward():  x.grad =", x.grad.item())
+y.backward()    # the same result a second time: no error...
+print("after a second one:    x.grad =", x.grad.item())  # ... and the gradient silently doubled
+twice_grad = x.grad.item()
+
 # %% finite_difference
 def central_difference(fn, params, h=1e-4):
     """Estimate the gradient of ``fn`` by nudging each parameter down and up by ``h``.
@@ -295,10 +276,6 @@ def central_difference(fn, params, h=1e-4):
     Returns:
         A tensor shaped like ``params`` whose entry i is
         (fn(params + h·eᵢ) − fn(params − h·eᵢ)) / (2h).
-
-    Examples:
-        >>> central_difference(lambda p: (p ** 2).sum(), torch.tensor([1.0, -3.0], dtype=torch.float64))
-        tensor([ 2.0000, -6.0000], dtype=torch.float64)
     """
     params = params.detach()
     grad = torch.zeros_like(params)
@@ -322,10 +299,6 @@ def thermometer_loss(params):
 
     Returns:
         The loss, a scalar tensor.
-
-    Examples:
-        >>> round(thermometer_loss(torch.tensor([1.0, 0.0])).item(), 2)   # w = 1, b = 0: far off
-        1763.88
     """
     w, b = params
     return ((w * t_u + b - t_c) ** 2).mean()
@@ -340,7 +313,7 @@ for i, name in enumerate(["w", "b"]):
     gap = abs(params.grad[i] - numerical[i]).item()
     print(f"dL/d{name}     {params.grad[i].item():14.6f} {numerical[i].item():20.6f} {gap:12.1e}")
 
-# %% seed_bug
+# %% misplaced_parenthesis
 delta = 0.1
 loss_plus = thermometer_loss(torch.tensor([1.0, 0.0 + delta], dtype=torch.float64)).item()
 loss_minus = thermometer_loss(torch.tensor([1.0, 0.0 - delta], dtype=torch.float64)).item()
@@ -403,6 +376,7 @@ for i in range(5):
 W = torch.randn(2, 3)
 bias = torch.randn(2)
 A = torch.randn(3)
+# W @ A with a vector A: output i is row i of W times A, summed
 jacobian = torch.autograd.functional.jacobian(lambda A: W @ A + bias, A)
 print("W =")
 print(W)

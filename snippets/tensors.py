@@ -25,17 +25,52 @@ print("the first slab:")
 print(cube[0])
 print("its last row:", cube[0, -1])
 
+# %% item
+one = cube[1, 2, 0]               # three indices pick out a single number...
+print(one, "shape", tuple(one.shape))
+print(one.item(), type(one.item()))          # ...and .item() hands it over as a plain Python number
+print(matrix[1, 2].item(), type(matrix[1, 2].item()))
+
 # %% creation
 zeros = torch.zeros(3, 4)
 ones = torch.ones(2, 5)
 noise = torch.randn(3, 3)      # samples from a standard normal distribution
 steps = torch.arange(0, 10)    # 0, 1, ..., 9: the end is left out
+grid_points = torch.linspace(0, 1, 5)  # 5 evenly spaced points, both ends included
+like = torch.zeros_like(noise)  # zeros with the shape and type of another tensor
 
 print("zeros", tuple(zeros.shape), zeros.dtype)
 print("ones ", tuple(ones.shape), ones.dtype)
 print("randn", tuple(noise.shape), noise.dtype)
 print(noise)
 print("arange", steps, steps.dtype)
+print("linspace", grid_points)
+print("zeros_like", tuple(like.shape), like.dtype)
+
+# %% dtypes
+counts = torch.tensor([3, 1, 2])          # whole numbers: int64
+prices = torch.tensor([3.0, 1.0, 2.0])    # a decimal point: float32, the default for floats
+precise = torch.tensor([3.0, 1.0, 2.0], dtype=torch.float64)
+print(counts.dtype, prices.dtype, precise.dtype)
+print("counts / 2        =", counts / 2)           # true division always gives floats
+print("counts.float()    =", counts.float())       # convert: .float() is float32
+print("prices.double()   =", prices.double())      # .double() is float64
+print("prices.to(torch.int64) =", prices.to(torch.int64))
+print("precise + prices  =", precise + prices)     # mixed arithmetic gives the wider type
+
+# %% precision
+for dtype in [torch.float32, torch.float64]:
+    one = torch.tensor(1.0, dtype=dtype)
+    tenth = torch.tensor(0.1, dtype=dtype)
+    print(dtype)
+    print("  smallest step above 1:", torch.finfo(dtype).eps)
+    print("  1 + 1e-8 == 1:", (one + 1e-8 == one).item())
+    print(f"  0.1 is stored as {tenth.item():.20f}")
+
+eps32 = torch.finfo(torch.float32).eps
+ten_tenths = torch.full((10,), 0.1).sum()   # ten copies of 0.1 (float32), added up
+print(f"ten tenths added up: {ten_tenths.item():.10f}")
+print("== 1:", (ten_tenths == 1).item(), "  allclose to 1:", torch.allclose(ten_tenths, torch.tensor(1.0)))
 
 # %% reshape
 flat = torch.arange(1, 13, dtype=torch.float32)
@@ -49,6 +84,29 @@ print("same twelve numbers:", torch.equal(grid.flatten(), flat))
 
 # %% bad_reshape raises=RuntimeError
 flat.reshape(3, 5)  # 3 × 5 = 15 places for 12 numbers
+
+# %% unsqueeze
+vec = torch.tensor([1.0, 2.0, 3.0])
+row = vec.unsqueeze(0)      # a new size-1 dimension in front: one row
+column = vec.unsqueeze(1)   # a new size-1 dimension after: one column
+print("vec         ", tuple(vec.shape))
+print("unsqueeze(0)", tuple(row.shape), "  vec[None, :]", tuple(vec[None, :].shape))
+print("unsqueeze(1)", tuple(column.shape), "  vec[:, None]", tuple(vec[:, None].shape))
+print(column)
+print("column.squeeze(1)       ", tuple(column.squeeze(1).shape))  # that dimension removed
+print("zeros(1, 3, 1).squeeze()", tuple(torch.zeros(1, 3, 1).squeeze().shape))  # all of them
+
+# %% cat_stack
+week1 = torch.tensor([12.0, 14.0, 15.0, 11.0, 13.0, 16.0, 17.0])  # a week of temperatures
+week2 = torch.tensor([18.0, 17.0, 19.0, 21.0, 20.0, 16.0, 15.0])
+temps = torch.stack([week1, week2])         # a new first dimension: one row per week
+print("stack      ", tuple(temps.shape))
+print(temps)
+print("stack dim=1", tuple(torch.stack([week1, week2], dim=1).shape))  # one row per day instead
+fortnight = torch.cat([week1, week2])       # joined end to end along the existing dimension
+print("cat        ", tuple(fortnight.shape))
+week3 = torch.tensor([[14.0, 15.0, 15.0, 16.0, 18.0, 19.0, 18.0]])  # shape (1, 7): one more row
+print("cat rows   ", tuple(torch.cat([temps, week3]).shape))
 
 # %% elementwise
 a = torch.tensor([1.0, 2.0, 3.0])
@@ -83,12 +141,12 @@ for i in range(2):
         by_hand = sum(A[i, k].item() * B[k, j].item() for k in range(3))
         print(f"C[{i},{j}] = {' + '.join(terms)} = {by_hand:g}   (torch: {C[i, j]:g})")
 
-# %% layer
-batch_size, in_features, out_features = 4, 3, 5
-inputs = torch.randn(batch_size, in_features)     # 4 examples, 3 features each
-weights = torch.randn(in_features, out_features)  # turns 3 features into 5
-outputs = inputs @ weights
-print(f"inputs {tuple(inputs.shape)} @ weights {tuple(weights.shape)} = outputs {tuple(outputs.shape)}")
+# %% transpose
+print("A", tuple(A.shape), "-> A.T", tuple(A.T.shape))
+print(A.T)
+print("A.transpose(0, 1) is the same:", torch.equal(A.transpose(0, 1), A.T))
+print("blocks", tuple(blocks.shape), "-> blocks.transpose(1, 2)", tuple(blocks.transpose(1, 2).shape))
+print("A @ A.T", tuple((A @ A.T).shape), "  A.T @ A", tuple((A.T @ A).shape))
 
 # %% broadcast_scalar
 print(torch.tensor([1.0, 2.0, 3.0]) + 10)
@@ -101,7 +159,7 @@ print(scores + bias)  # the bias is added to each row
 
 # %% broadcast_rules
 def broadcast_shape(left, right):
-    """Apply the rules by hand: pad with 1s on the left, then compare from the right.
+    """The shape two tensors broadcast to, by the rules: pad with 1s on the left, compare from the right.
 
     Args:
         left: the shape of one tensor, a tuple of sizes.
@@ -109,12 +167,6 @@ def broadcast_shape(left, right):
 
     Returns:
         The shape of the broadcast result, or None when the shapes cannot broadcast.
-
-    Examples:
-        >>> broadcast_shape((4, 3), (3,))
-        (4, 3)
-        >>> broadcast_shape((4, 3), (4,)) is None
-        True
     """
     width = max(len(left), len(right))
     left = (1,) * (width - len(left)) + tuple(left)
@@ -142,6 +194,94 @@ X + v  # from the right: 3 against 4, and neither is 1
 
 # %% broadcast_fix
 print((X + v.reshape(4, 1)).shape)  # a column of 4 stretches across the 3 columns
+print((X + v[:, None]).shape)       # the same column, made with None indexing
+
+# %% layer
+batch_size, in_features, out_features = 4, 3, 5
+inputs = torch.randn(batch_size, in_features)     # 4 examples, 3 features each
+weights = torch.randn(in_features, out_features)  # turns 3 features into 5
+outputs = inputs @ weights
+print("inputs", tuple(inputs.shape), "@ weights", tuple(weights.shape), "=", tuple(outputs.shape))
+bias_vector = torch.randn(out_features)         # one bias per output feature
+outputs = inputs @ weights + bias_vector        # broadcast: added to every example
+print("plus bias", tuple(bias_vector.shape), "=", tuple(outputs.shape))
+
+# %% linear_layout
+layer = torch.nn.Linear(64, 128)  # reads 64 features, has 128 neurons
+print("weight", tuple(layer.weight.shape), "  bias", tuple(layer.bias.shape))
+print("one neuron's weights, row 0:", tuple(layer.weight[0].shape))
+x = torch.randn(4, 64)            # a batch of 4 examples
+by_hand = x @ layer.weight.T + layer.bias
+print("layer(x)", tuple(layer(x).shape))
+print("x @ layer.weight.T + layer.bias", tuple(by_hand.shape))
+print("equal:", torch.allclose(by_hand, layer(x)))
+
+# %% linear_dtype raises=RuntimeError
+layer(x.double())  # float64 data, float32 weights: PyTorch will not guess which you meant
+
+# %% two_layouts
+x_pair = torch.tensor([[2.0, 3.0]])           # one example with two features
+W1 = torch.tensor([[0.5, -0.3],
+                   [0.2, 0.8]])       # (out, in), as nn.Linear stores it: row i is neuron i
+b1 = torch.tensor([0.1, -0.1])
+z1 = x_pair @ W1.T + b1
+print("x @ W1.T + b1 =", z1)
+W2 = torch.tensor([[0.4],
+                   [0.6]])            # (in, out), written for x @ W: column j is neuron j
+b2 = torch.tensor([0.0])
+z2 = z1 @ W2 + b2
+print("z1 @ W2 + b2  =", z2)
+print("stored as nn.Linear would hold it, W2 is", tuple(W2.T.shape))
+
+# %% reductions
+print(temps)
+print("sum of everything      ", temps.sum())
+print("sum(dim=0), per day    ", temps.sum(dim=0), tuple(temps.sum(dim=0).shape))
+print("mean(dim=1), per week  ", temps.mean(dim=1), tuple(temps.mean(dim=1).shape))
+weekly_mean = temps.mean(dim=1, keepdim=True)
+print("mean(dim=1, keepdim=True)", tuple(weekly_mean.shape))
+print(weekly_mean)
+
+# %% keepdim
+print("with keepdim:    ", tuple(temps.shape), "-", tuple(weekly_mean.shape), "->",
+      broadcast_shape(tuple(temps.shape), tuple(weekly_mean.shape)))
+print("without keepdim: ", tuple(temps.shape), "-", tuple(temps.mean(dim=1).shape), "->",
+      broadcast_shape(tuple(temps.shape), tuple(temps.mean(dim=1).shape)))
+above_average = temps - weekly_mean       # each day against its own week's mean
+print(above_average)
+print("each row now sums to", above_average.sum(dim=1))
+
+# %% argmax
+values, days = temps.max(dim=1)           # the largest value in each row, and where it is
+print("max(dim=1) values ", values, "  at indices", days)
+hottest = temps.argmax(dim=1)             # just the indices
+print("argmax(dim=1)     ", hottest)
+flat_index = temps.argmax().item()        # no dim: a position in the flattened table
+print(f"argmax() with no dim: {flat_index}, row {flat_index // 7}, position {flat_index % 7}")
+print(f"week 2 peaked on day {temps[1].argmax().item()} at {temps[1].max().item():g} degrees")
+
+# %% argmax_classes
+logits = torch.tensor([2.0, 1.0, 0.1])     # a network's scores for cat, dog, bird
+print("predicted class:", logits.argmax().item())
+batch_scores = torch.tensor([[2.0, 1.0, 0.1],
+                             [0.1, 2.0, 1.0],
+                             [0.3, 0.2, 0.9],
+                             [1.5, 1.7, 0.2]])   # four examples, three classes each
+predicted = batch_scores.argmax(dim=1)     # one class per row
+print("predicted classes:", predicted)
+
+# %% masks
+warm = temps > 16            # compared element by element: a boolean tensor
+print(warm)
+print("the warm days:", temps[warm])   # a mask keeps the True places, in one row
+print("how many:", warm.sum().item(), "of", temps.numel())
+capped = temps.clone()                     # a copy, so temps itself stays as it was
+capped[capped > 18] = 18.0                 # assign through a mask
+print(capped)
+labels = torch.tensor([0, 1, 2, 0])        # the right classes for the four examples above
+correct = predicted == labels
+accuracy = correct.float().mean().item()  # True/False as 1.0/0.0: the mean is the share right
+print("correct:", correct, "  accuracy:", accuracy)
 
 # %% ex_shapes
 P = torch.randn(3, 4)
@@ -163,3 +303,14 @@ print("flattened for a linear layer:", tuple(images.reshape(32, -1).shape))
 table = torch.arange(6.0).reshape(2, 3)
 row_offsets = torch.tensor([100.0, 200.0])
 print(table + row_offsets.reshape(2, 1))
+
+# %% ex_linear_shapes
+small_layer = torch.nn.Linear(10, 3)
+batch = torch.randn(5, 10)
+print("weight", tuple(small_layer.weight.shape), "  bias", tuple(small_layer.bias.shape),
+      "  output", tuple(small_layer(batch).shape))
+
+# %% ex_row_fractions
+shares = temps / temps.sum(dim=1, keepdim=True)  # (2, 7) / (2, 1): each row by its total
+print(shares)
+print("row sums:", shares.sum(dim=1))

@@ -169,14 +169,38 @@ def test_zero_grad_clears(chapter):
         "after x.grad.zero_() and one more backward(): 6.0",
         "after x.grad = None: None",
         "a layer's weight.grad after two backward() calls: 2.0",  # d(w·1 + b)/dw = 1, twice
-        "after model.zero_grad(): None None",
+        "after layer.zero_grad(): None None",
     ]
-    assert chapter["model"].weight.grad is None
+    assert chapter["layer"].weight.grad is None and chapter["layer"].bias.grad is None
 
 
-def test_backward_twice_fails(chapter):
+def test_backward_twice_fails_when_a_value_was_saved(chapter):
     assert chapter.output("backward_twice").startswith(
         "RuntimeError: Trying to backward through the graph a second time")
+
+
+@pytest.mark.parametrize("op", [lambda x: x * x, torch.exp, torch.sin, lambda x: x ** 2, torch.relu])
+def test_operations_that_save_values_refuse_a_second_backward(op):
+    x = torch.tensor(0.7, requires_grad=True)
+    y = op(x)
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_backward_twice_through_x_plus_1_silently_doubles(chapter):
+    # the slope of x + 1 is 1, so one backward() gives 1 and a second, on the same result, adds another 1
+    assert chapter["twice_grad"] == 2 * 1.0
+    assert chapter.output("backward_twice_silent").splitlines() == [
+        "after one backward():  x.grad = 1.0",
+        "after a second one:    x.grad = 2.0",
+    ]
+    for op in (lambda x: x + 1, lambda x: x - 5, lambda x: x.sum()):  # nothing saved: no error, a doubled gradient
+        x = torch.tensor(3.0, requires_grad=True)
+        y = op(x)
+        y.backward()
+        y.backward()
+        assert x.grad.item() == 2.0
 
 
 def test_accumulating_half_batches_equals_the_whole_batch(chapter):

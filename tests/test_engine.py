@@ -276,6 +276,31 @@ def test_indented_directive_keeps_its_indent(tmp_path):
     assert block.startswith("    ```python\n    total = x.sum()\n    print(total)\n    ```\n\n    ```{ .text")
 
 
+def test_a_folded_cell_shows_its_code_collapsed_and_its_output_in_view(tmp_path):
+    directory = write_module(tmp_path, MODULE)
+    text = '{{ cell make fold="The set-up code" }}\n\n{{ cell total }}\n'
+    page = parse_page("docs/demo.md", text, "demo", directory)
+    results, _ = run_cells(page.cells)
+    rendered = render_page(text, page, results, None, "")
+    folded, rest = rendered.split('??? book-fold "The set-up code"\n\n', 1)[1].split("\n\n```{ .text", 1)
+    assert folded.startswith("    ```python\n    import torch")  # the whole code, indented into the block
+    assert all(line.startswith("    ") or not line for line in folded.splitlines())
+    assert rest.startswith(" .snippet-output")  # the output is not inside the fold: no indent
+    assert rendered.count("book-fold") == 1  # the next cell is not folded
+
+    import markdown as md
+
+    html = md.markdown(rendered, extensions=["attr_list", "pymdownx.details", "pymdownx.superfences", "pymdownx.highlight"])
+    assert '<details class="book-fold">\n<summary>The set-up code</summary>' in html
+    assert html.index("</details>") < html.index("snippet-output")
+
+
+def test_a_fold_needs_a_title(tmp_path):
+    directory = write_module(tmp_path, MODULE)
+    with pytest.raises(BookError, match=r"docs/demo.md:1: fold needs a title"):
+        parse_page("docs/demo.md", '{{ cell make fold="" }}\n\n{{ cell total }}\n', "demo", directory)
+
+
 # ------------------------------------------------------------------ caching
 
 
