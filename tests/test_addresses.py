@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 from conftest import EDIT_URI, REPO_URL, ROOT, SITE_URL
 
 NO_EDIT_LINK = {"build-report/": "the build report is written by the build; it has no source to edit"}
+# Not a page of the site: the print page the PDF is made from, written after the build (snippets/_pdf.py).
+NOT_PAGES = {"print/"}
 
 
 class Tags(HTMLParser):
@@ -37,7 +39,9 @@ def pages(site: Path) -> dict[str, Tags]:
     found = {}
     for html in sorted(site.rglob("index.html")):
         rel = html.parent.relative_to(site).as_posix()
-        found["" if rel == "." else f"{rel}/"] = Tags(html.read_text(encoding="utf-8"))
+        path = "" if rel == "." else f"{rel}/"
+        if path not in NOT_PAGES:
+            found[path] = Tags(html.read_text(encoding="utf-8"))
     return found
 
 

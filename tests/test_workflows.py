@@ -84,6 +84,8 @@ def test_pages_workflow_gives_the_site_its_addresses():
     pages = load(ROOT / ".github" / "workflows" / "pages.yml")
     env = next(s["env"] for s in steps(pages) if "make build" in s.get("run", ""))
     assert {"SITE_URL", "REPO_URL", "EDIT_URI"} <= set(env)
+    text = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    assert "playwright install" in text and "BOOK_CHROMIUM" in text, "under CI=true the build must print the PDF"
     assert re.search(r"^site_url: !ENV \[SITE_URL", (ROOT / "mkdocs.yml").read_text(), re.M)
 
 
