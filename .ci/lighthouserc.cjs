@@ -10,6 +10,7 @@ const path = require("node:path");
 const site = path.resolve(__dirname, "..", "site");
 const chapters = fs.existsSync(site)
   ? fs.readdirSync(site).filter((name) => {
+      if (name === "print") return false; // the PDF's print page: every chapter at once, never read on screen
       const page = path.join(site, name, "index.html");
       return fs.existsSync(page) && fs.readFileSync(page, "utf8").includes('class="book-stamp');
     })
