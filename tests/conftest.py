@@ -34,6 +34,13 @@ def chapter(request) -> ChapterRun:
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
+def local_env() -> dict:
+    """The environment of a local build: none of the site's addresses, which only the Pages workflow sets."""
+    import os
+
+    return {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "REPO_URL", "EDIT_URI")}
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory):
     """The real site, built once per test run with ``mkdocs build --strict`` (the project's cache is used).
@@ -53,8 +60,36 @@ def built_site(tmp_path_factory):
         if not (site / "index.html").is_file():
             proc = subprocess.run(
                 [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
-                cwd=ROOT, env=dict(os.environ, NO_MKDOCS_2_WARNING="1"), capture_output=True, text=True, timeout=900,
+                cwd=ROOT, env=local_env(), capture_output=True, text=True, timeout=900,
             )
+            assert proc.returncode == 0, f"strict build failed:\n{proc.stderr[-5000:]}"
+    return site
+
+
+# The addresses the Pages workflow gives a project site (USER.github.io/REPO/), for the tests of them.
+SITE_URL = "https://example.github.io/book/"
+REPO_URL = "https://github.com/example/book"
+EDIT_URI = "edit/main/docs/"
+
+
+@pytest.fixture(scope="session")
+def subpath_site(built_site, tmp_path_factory):
+    """The site built as the Pages workflow builds it for ``SITE_URL``: after ``built_site``, so the cache is warm."""
+    import os
+    import subprocess
+    import sys
+
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    site = shared / "subpath-site"
+    with FileLock(str(shared / "subpath-site.lock")):
+        if not (site / "index.html").is_file():
+            # BOOK_PDF=0: the PDF is tested on the local build; printing it again here would only cost minutes.
+            env = dict(local_env(), SITE_URL=SITE_URL, REPO_URL=REPO_URL, EDIT_URI=EDIT_URI, BOOK_PDF="0")
+            proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
+                                  cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
             assert proc.returncode == 0, f"strict build failed:\n{proc.stderr[-5000:]}"
     return site
 
@@ -68,7 +103,8 @@ def chapter_modules() -> list[str]:
 
 # ------------------------------------------------------------------ the browser tests' shared pieces
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium here; elsewhere name the browser in BOOK_CHROMIUM (the CI workflow names Playwright's own build).
+CHROMIUM = __import__("os").environ.get("BOOK_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run"]
 
@@ -76,7 +112,8 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here, or None when they can."""
     if not __import__("pathlib").Path(CHROMIUM).exists():
-        return f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
+        return (f"Chromium not found at {CHROMIUM} (apt-get install chromium, or name a Chromium or Chrome "
+                f"in BOOK_CHROMIUM; `python -m playwright install chromium` downloads Playwright's own)")
     try:
         import playwright  # noqa: F401
     except ImportError:
@@ -113,7 +150,7 @@ def server(built_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's headless Chromium, driven by Playwright (its own browser download cannot work here)."""
+    """Headless Chromium (``CHROMIUM``: Debian's here, the one BOOK_CHROMIUM names elsewhere), driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -1,9 +1,9 @@
-"""The built site in a real browser: Playwright driving Debian's headless Chromium.
+"""The built site in a real browser: Playwright driving headless Chromium (Debian's, or BOOK_CHROMIUM's).
 
 Every page must load with no console error, no failed request and no request to another
 host; its math must be rendered, its images loaded and described, and it must fit a
 390 px wide phone. Then search, the copy button and the colour-scheme toggle are used as
-a reader would use them.
+a reader would use them, and the 404 page is opened on a project site's sub-path.
 
 With CI=true these tests must run; elsewhere they skip, with the reason, when Chromium or
 Playwright is missing.
@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from conftest import requires_browser
+from conftest import SITE_URL, requires_browser
 
 pytestmark = requires_browser()
 
@@ -126,3 +126,50 @@ def test_colour_scheme_toggle_switches_light_and_dark(browser, server):
     after = scheme()
     assert {before, after} == {"default", "slate"}
     visit.close()
+
+
+def test_the_search_dialog_has_a_name(browser, server):
+    visit = PageVisit(browser, server, "/", width=1200)
+    assert visit.page.locator(".md-search[role=dialog]").get_attribute("aria-label") == "Search"
+    visit.close()
+
+
+def test_the_404_page_is_styled_on_a_project_sub_path(browser, subpath_site):
+    """Served as GitHub Pages serves a project site: under /book/, with 404.html for any unknown address."""
+    import functools
+    import http.server
+    import threading
+
+    prefix = urlparse(SITE_URL).path  # /book/
+
+    class PagesHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def send_head(self):
+            path = urlparse(self.path).path
+            if path.startswith(prefix):
+                self.path = "/" + path[len(prefix):]
+                if Path(self.translate_path(self.path)).exists():
+                    return super().send_head()
+            body = (subpath_site / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return __import__("io").BytesIO(body)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(PagesHandler, directory=str(subpath_site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{httpd.server_address[1]}"
+        visit = PageVisit(browser, base, prefix + "no/such/page/", width=1200)
+        failed = [f for f in visit.failed if not f.startswith(f"{base}{prefix}no/such/page/ ")]  # but the page itself
+        errors = [e for e in visit.errors if "status of 404" not in e]  # a missing asset would be in `failed`
+        assert not failed and not visit.foreign and not errors, (failed, visit.foreign, errors)
+        header = visit.page.evaluate("() => getComputedStyle(document.querySelector('.md-header')).position")
+        assert header == "sticky", "Material's stylesheet did not load: the 404 page is unstyled"
+        assert "404" in visit.page.locator("h1").inner_text()
+        visit.close()
+    finally:
+        httpd.shutdown()
