@@ -175,3 +175,21 @@ def test_the_api_reference_links_every_entry_to_where_its_chapter_uses_it(built_
     assert expected > 20 and len(links) == expected
     for chapter, anchor in links:
         assert f'id="{anchor}"' in (built_site / chapter / "index.html").read_text(encoding="utf-8"), (chapter, anchor)
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_prose_never_names_a_cell(name):
+    """Readers never see cell names, so prose refers to what they see. A cell name that is also a name in the
+    code (a function, a variable, an argument) may be mentioned as code."""
+    import ast
+
+    from snippets._engine import load_module
+
+    tree = ast.parse((ROOT / "snippets" / f"{name}.py").read_text(encoding="utf-8"))
+    in_code = set()
+    for node in ast.walk(tree):
+        in_code |= {getattr(node, attr) for attr in ("id", "name", "arg", "attr") if isinstance(getattr(node, attr, None), str)}
+    hidden = {cell.name for cell in load_module(name)} - in_code
+    prose = re.sub(r"```.*?```", "", re.sub(r"\{\{.*?\}\}", "", (DOCS / f"{name}.md").read_text(encoding="utf-8")), flags=re.S)
+    named = sorted(n for n in hidden if "_" in n and re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", prose))
+    assert not named, f"docs/{name}.md names cells its reader never sees: {named}"
