@@ -2,7 +2,8 @@
 
 What changes on the way from page to notebook, and why:
 
-* Quoted values (``{{ loss:.3f }}``) are filled in from the build's run, as on the page.
+* Quoted values (``{{ loss:.3f }}``) are filled in from the build's run, as on the page
+  (the same :func:`~snippets._book.render.fill_directives`).
 * Admonitions (``!!! note``) become quotes: Jupyter has no admonitions.
 * A collapsible block that holds code (an exercise's ``??? success "Solution"``) stays where it
   is, with its code folded (``source_hidden``, which Jupyter and VS Code honour): the exercise
@@ -22,7 +23,8 @@ import textwrap
 import nbformat
 from nbformat import v4
 
-from snippets._book.cells import CELL_DIRECTIVE, Cell, Page, rewrite
+from snippets._book.cells import Cell, Page
+from snippets._book.render import fill_directives
 from snippets._book.run import CellResult
 
 SENTINEL = "\x00cell:{}\x00"
@@ -35,7 +37,8 @@ CHAPTER_LINK = re.compile(r"\[([^\]]+)\]\(([a-z_]+)\.md(#[^)\s]*)?\)")
 
 def companion_notebook(page: Page, markdown: str, results: list[CellResult], site_url: str | None = None) -> str:
     """The page ``markdown`` (without front matter) as a validated notebook, with the build's outputs."""
-    main = admonitions_to_markdown(fill_in(markdown, page, results).splitlines(), site_url)
+    filled = fill_directives(markdown, results, SENTINEL.format)
+    main = admonitions_to_markdown(filled.splitlines(), site_url)
     by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
     notebook_cells = []
@@ -66,21 +69,6 @@ def about(page: Page, site_url: str | None) -> str:
             "code with the outputs it gave when the book was built. Run the cells in order (or *Run all*) and you "
             "get the same outputs. You need `torch` and `matplotlib` (and `scikit-learn` for the digits chapter). "
             "An exercise's solution is folded: open its cell to see it.")
-
-
-def fill_in(markdown: str, page: Page, results: list[CellResult]) -> str:
-    """Put each cell's sentinel line and each quoted value in place, in page order (as the page render does)."""
-    quotes = {r.name: iter(r.values) for r in results}
-    current = None
-
-    def replace(number: int, directive: str) -> str:
-        nonlocal current
-        if m := CELL_DIRECTIVE.match(directive):
-            current = m.group(1)
-            return SENTINEL.format(current)
-        return next(quotes.get(current, iter(())), "…")
-
-    return rewrite(markdown, replace)
 
 
 def admonitions_to_markdown(lines: list[str], site_url: str | None) -> list[str]:

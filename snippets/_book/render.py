@@ -28,6 +28,17 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
     """
     results_by_name = {r.name: r for r in results}
     cells = {c.name: c for c in page.cells}
+
+    def show(name: str) -> str:
+        return render_cell(cells[name], results_by_name.get(name), page.alts.get(name), page.module, page_dir,
+                           page.folds.get(name), plain)
+
+    return insert_stamp(fill_directives(markdown, results, show, html.escape), seed, links, plain, executed)
+
+
+def fill_directives(markdown: str, results: list[CellResult], show, quote=str) -> str:
+    """Put ``show(cell name)`` in place of each cell directive, and ``quote(value)`` in place of each quoted
+    value, the values taken from the run in page order (the page and its notebook both render this way)."""
     quotes = {r.name: iter(r.values) for r in results}
     current = None
 
@@ -35,11 +46,10 @@ def render_page(markdown: str, page: Page, results: list[CellResult], seed, page
         nonlocal current
         if m := CELL_DIRECTIVE.match(text):
             current = m.group(1)
-            return render_cell(cells[current], results_by_name.get(current), page.alts.get(current), page.module, page_dir,
-                               page.folds.get(current), plain)
-        return html.escape(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
+            return show(current)
+        return quote(next(quotes.get(current, iter(())), "…"))  # "…" only when execution is switched off
 
-    return insert_stamp(rewrite(markdown, replace), seed, links, plain, executed)
+    return rewrite(markdown, replace)
 
 
 def render_cell(cell: Cell, result: CellResult | None, alt: str | None, module: str, page_dir: str,
