@@ -46,10 +46,11 @@ def companion_notebook(page: Page, markdown: str, results: list[CellResult], sit
         if kind == "md" and not notebook_cells and content.startswith("# "):  # the title, then a word on this notebook
             title, _, content = content.partition("\n")
             notebook_cells += [markdown_cell(title), markdown_cell(about(page, site_url))]
+            content = chapter_links(content, site_url)
             if not content.strip():
                 continue
         if kind == "md":
-            notebook_cells.append(markdown_cell(content.strip()))
+            notebook_cells.append(markdown_cell(chapter_links(content.strip(), site_url)))
         else:
             name, folded = content
             notebook_cells.append(code_cell(cells[name], by_name.get(name), folded))
@@ -90,7 +91,7 @@ def admonitions_to_markdown(lines: list[str], site_url: str | None) -> list[str]
         while body and not body[-1].strip():
             body.pop()
         title = m.group(3) if m.group(3) is not None else m.group(2).capitalize()
-        body = [links(b, site_url) for b in body]
+        body = [drop_attr_list(b) for b in body]
         if m.group(1).startswith("???") and any(SENTINEL_LINE.match(b) for b in body):
             heading = f"{title}: {prompt}" if prompt else title
             out += [f"**{heading}** (the code is folded: open the cell to see it)", ""]
@@ -119,18 +120,23 @@ def widget_or_line(line: str, site_url: str | None) -> str:
         return f"*An interactive widget stands here on {where}.*"
     if line.strip() in ("</div>",) or re.match(r'^\s+data-[\w-]+="', line):
         return ""
-    return links(line, site_url)
+    return drop_attr_list(line)
 
 
-def links(line: str, site_url: str | None) -> str:
-    """Chapter links to the published site; attribute lists (``{ .class }``) dropped."""
-    line = ATTR_LIST.sub("", line) if "{{" not in line else line
+def drop_attr_list(line: str) -> str:
+    """Material's attribute lists (``{ .class }``) mean nothing in a notebook."""
+    return ATTR_LIST.sub("", line) if "{{" not in line else line
+
+
+def chapter_links(text: str, site_url: str | None) -> str:
+    """Links to other chapters point at the published site; without one they become plain text.
+    Applied to a whole Markdown cell, since a link's text may run over two lines."""
 
     def absolute(m):
-        text, name, anchor = m.group(1), m.group(2), m.group(3) or ""
-        return f"[{text}]({site_url.rstrip('/')}/{name}/{anchor})" if site_url else text
+        label, name, anchor = m.group(1), m.group(2), m.group(3) or ""
+        return f"[{label}]({site_url.rstrip('/')}/{name}/{anchor})" if site_url else label
 
-    return CHAPTER_LINK.sub(absolute, line)
+    return CHAPTER_LINK.sub(absolute, text)
 
 
 def segments(lines: list[str]):

@@ -52,6 +52,8 @@ def make_pdf(site: Path, chapters: list[str], cache: Path) -> Path | None:
 
     Returns the PDF, or None where no browser can print it (a notice is logged; under CI=true it fails).
     """
+    if not chapters:  # a book with no chapter pages has nothing to print
+        return None
     page = print_page(site, chapters)
     (site / PRINT_DIR).mkdir(exist_ok=True)
     (site / PRINT_DIR / "index.html").write_text(page, encoding="utf-8")
