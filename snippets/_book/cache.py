@@ -13,14 +13,17 @@ import functools
 import hashlib
 import json
 import os
+import sys
 import threading
 import time
 import typing
 from concurrent.futures import Future, ThreadPoolExecutor
+from importlib import metadata
 from pathlib import Path
 
 from snippets._book.cells import BookError, Page
 from snippets._book.run import CellResult, environment, run_fresh
+from snippets._book.sandbox import ENV_UNKEYED, controlled_env, file_hash
 
 ENGINE_DIR = Path(__file__).resolve().parent
 
@@ -28,7 +31,7 @@ ENGINE_DIR = Path(__file__).resolve().parent
 # The engine modules a page's process runs: an edit to any of them can change what a page prints or draws.
 # (Rendering, companions and the report only shape what is shown, from the stored run; editing them runs nothing
 # again. tests/test_engine.py checks that a page's process imports no other engine module.)
-RUN_FILES = ("__init__.py", "cells.py", "run.py", "svg.py", "warm.py", "checkpoints.py", "cache.py")
+RUN_FILES = ("__init__.py", "cells.py", "run.py", "sandbox.py", "svg.py", "warm.py", "checkpoints.py", "cache.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -44,7 +47,8 @@ def engine_hash() -> str:
 def page_key(page: Page) -> str:
     """Everything that can change what the page shows: its code and quoted values, the versions, this engine."""
     env = environment()
-    text = json.dumps([engine_hash(), env["python"], env["torch"], env["matplotlib"], page.job()], sort_keys=True)
+    variables = {k: v for k, v in controlled_env().items() if k not in ENV_UNKEYED}  # all a run's process can see
+    text = json.dumps([engine_hash(), env["python"], env["torch"], env["matplotlib"], variables, page.job()], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
@@ -59,24 +63,73 @@ class PageRun(typing.NamedTuple):
     key: str = ""  # the page's cache key: the same key shows the same outputs
 
 
+def _sys_path_stamp() -> tuple:
+    """Where distributions live, and when each folder last changed (installing one changes its folder)."""
+    stamp = []
+    for entry in sys.path:
+        try:
+            stamp.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            stamp.append((entry, None))
+    return tuple(stamp)
+
+
+@functools.lru_cache(maxsize=4)
+def _installed(stamp: tuple) -> dict[str, str]:
+    """Distribution name → installed version (normalised names), for this ``sys.path`` as it is."""
+    return {_norm(d.metadata["Name"]): d.version for d in metadata.distributions() if d.metadata["Name"]}
+
+
+@functools.lru_cache(maxsize=4)
+def _owners(stamp: tuple) -> dict[str, list[str]]:
+    return metadata.packages_distributions()
+
+
+def _norm(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def distributions_of(modules: list[str]) -> dict[str, str]:
+    """The installed distributions, with their versions, that the top-level ``modules`` came from."""
+    stamp = _sys_path_stamp()
+    owners, installed = _owners(stamp), _installed(stamp)
+    return {_norm(d): installed.get(_norm(d), "") for m in modules for d in owners.get(m, [])}
+
+
+def still_valid(data: dict) -> bool:
+    """A stored run holds only if what it read is as it was: each distribution it imported at the same version
+    (none gone), each file it read with the same content, and it ran from the top in a fresh process."""
+    if not data.get("fresh"):
+        return False
+    installed = _installed(_sys_path_stamp())
+    if any(installed.get(name) != version for name, version in data["dists"].items()):
+        return False
+    return all(file_hash(path) == digest for path, digest in data["files"].items())
+
+
 def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None) -> PageRun:
-    """Run a page in a fresh process (or, with ``sessions``, from its last checkpoint), or read it from the cache."""
+    """Run a page in a fresh process (or, with ``sessions``, from its last checkpoint), or read it from the cache.
+
+    A build (no ``sessions``) trusts only an entry that a fresh process made from the top; under serve, an
+    entry a checkpoint made may be shown too (it is what the page shows there anyway)."""
     key = page_key(page)
     cached = cache_dir / f"{key}.json" if cache_dir else None
     if cached and cached.is_file() and not rerun:
         try:
             data = json.loads(cached.read_text())
-            return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
-        except (ValueError, KeyError, TypeError):  # a corrupt entry (a disk filled up, an old format): run again,
-            pass  # and the run below writes a good entry in its place
+            if sessions is not None or still_valid(data):
+                return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
+        except (ValueError, KeyError, TypeError, AttributeError):  # a corrupt entry (a disk filled up, an old
+            pass  # format): run again, and the run below writes a good entry in its place
     started = time.perf_counter()
     if sessions is None:
         data = run_fresh(page, page.job())
         results, seed, start = [CellResult(**r) for r in data["cells"]], data["seed"], 0
+        reads = data.get("reads") or {}
     else:
         from snippets._book.serve import run_serving
 
-        results, seed, start = run_serving(page, sessions)
+        results, seed, start, reads = run_serving(page, sessions)
     failed = [r for r in results if r.error]
     if failed:
         bad = failed[0]
@@ -84,7 +137,11 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        partial.write_text(json.dumps({"cells": [dataclasses.asdict(r) for r in results], "seed": seed}))
+        partial.write_text(json.dumps({
+            "cells": [dataclasses.asdict(r) for r in results], "seed": seed,
+            "fresh": start == 0 and bool(reads),  # from the top, in a fresh process: a build may publish it
+            "dists": distributions_of(reads.get("modules", [])), "files": reads.get("files", {}),
+        }))
         partial.replace(cached)  # atomic: a reader never sees half an entry
     resumed = page.cells[start].name if start else None
     return PageRun(results, seed, False, time.perf_counter() - started, resumed, key)
