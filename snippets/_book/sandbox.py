@@ -29,18 +29,27 @@ def controlled_env(environ=None) -> dict:
     return dict(kept, PYTHONHASHSEED="0", MPLBACKEND=kept.get("MPLBACKEND", "Agg"))
 
 
+def _python_folders() -> tuple[str, ...]:
+    """Folders whose files a run reads without depending on them beyond the versions keyed: the standard
+    library, site-packages, the engine (its files are in the key), and the kernel's."""
+    import sysconfig
+
+    paths = sysconfig.get_paths()
+    return tuple({os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+                 | {os.path.realpath(sys.prefix) + os.sep, str(Path(__file__).resolve().parent) + os.sep,
+                    "/proc/", "/sys/", "/dev/"})
+
+
+SKIP = _python_folders()  # once, in the fork server: sysconfig is slow to ask
+
+
 class Reads:
     """What a page's process read that the cache key cannot see: files outside Python's own folders (an audit
     hook on ``open``), and the distributions of the modules it imported. Recorded in the cache entry and
     checked on every hit (see ``cache.py``)."""
 
     def __init__(self):
-        import sysconfig
-
-        paths = sysconfig.get_paths()
-        self.skip = tuple({os.path.realpath(paths[k]) + os.sep for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-                          | {os.path.realpath(sys.prefix) + os.sep, str(Path(__file__).resolve().parent) + os.sep,
-                             "/proc/", "/sys/", "/dev/"})  # the engine's own files are in the cache key already
+        self.skip = SKIP
         self.read: set[str] = set()
         self.written: set[str] = set()
 
