@@ -850,3 +850,12 @@ def test_a_build_whose_cell_leaves_a_thread_fails_at_once_and_does_not_hang(tmp_
     proc = build(book)
     assert proc.returncode != 0 and time.monotonic() - started < 45
     assert "docs/index.md:8: cell 'b' (snippets/demo.py:5) left a thread" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_page_whose_output_passes_the_size_cap_fails_naming_the_cell(tmp_path):
+    directory = write_module(tmp_path, "# %% small\nprint(1)\n# %% flood\nprint('x' * 6_000_000)\n")
+    page = parse_page("docs/demo.md", "{{ cell small }}\n{{ cell flood }}\n", "demo", directory)
+    with pytest.raises(BookError) as err:
+        execute_page(page, tmp_path / "cache", rerun=False)
+    assert "docs/demo.md:2: cell 'flood' (" in str(err.value) and "demo.py:4) made 6.0 MB of output" in str(err.value)
+    assert not list((tmp_path / "cache").glob("*.json"))  # nothing stored as if it were fine

@@ -96,10 +96,11 @@ def distributions_of(modules: list[str]) -> dict[str, str]:
     return {_norm(d): installed.get(_norm(d), "") for m in modules for d in owners.get(m, [])}
 
 
-def still_valid(data: dict) -> bool:
+def still_valid(data: dict, building: bool = True) -> bool:
     """A stored run holds only if what it read is as it was: each distribution it imported at the same version
-    (none gone), each file it read with the same content, and it ran from the top in a fresh process."""
-    if not data.get("fresh"):
+    (none gone), each file it read with the same content; and, for a build, it ran from the top in a fresh
+    process (serve may show a run it resumed from a checkpoint)."""
+    if building and not data.get("fresh"):
         return False
     installed = _installed(_sys_path_stamp())
     if any(installed.get(name) != version for name, version in data["dists"].items()):
@@ -117,7 +118,7 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     if cached and cached.is_file() and not rerun:
         try:
             data = json.loads(cached.read_text())
-            if sessions is not None or still_valid(data):
+            if still_valid(data, building=sessions is None):
                 return PageRun([CellResult(**r) for r in data["cells"]], data["seed"], True, 0.0, key=key)
         except (ValueError, KeyError, TypeError, AttributeError):  # a corrupt entry (a disk filled up, an old
             pass  # format): run again, and the run below writes a good entry in its place
@@ -134,6 +135,7 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     if failed:
         bad = failed[0]
         raise BookError(f"{page.src}:{bad.error_line or page.lines[bad.name]}: {bad.error}")
+    check_size(page, results)
     if cached:
         cached.parent.mkdir(parents=True, exist_ok=True)
         partial = cached.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
@@ -146,6 +148,20 @@ def execute_page(page: Page, cache_dir: Path | None, rerun: bool, sessions=None)
     resumed = page.cells[start].name if start else None
     return PageRun(results, seed, False, time.perf_counter() - started, resumed, key)
 
+
+
+MAX_PAGE_BYTES = 5_000_000  # the largest chapter publishes well under 1 MB; a runaway print loop, far more
+
+
+def check_size(page: Page, results: list[CellResult]) -> None:
+    """A page whose outputs and figures pass :data:`MAX_PAGE_BYTES` fails, naming the cell that made most."""
+    sizes = {r.name: len(r.output.encode()) + sum(len(f.encode()) for f in r.figures) for r in results}
+    if sum(sizes.values()) > MAX_PAGE_BYTES:
+        name = max(sizes, key=sizes.get)
+        cell = next(c for c in page.cells if c.name == name)
+        raise BookError(f"{page.src}:{page.lines.get(name, 1)}: cell '{name}' ({cell.path}:{cell.line}) made "
+                        f"{sizes[name] / 1e6:.1f} MB of output and figures, and the page would publish "
+                        f"{sum(sizes.values()) / 1e6:.1f} MB (the limit is {MAX_PAGE_BYTES / 1e6:g} MB): print less")
 
 
 def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs: int, sessions=None,
