@@ -859,3 +859,20 @@ def test_a_page_whose_output_passes_the_size_cap_fails_naming_the_cell(tmp_path)
         execute_page(page, tmp_path / "cache", rerun=False)
     assert "docs/demo.md:2: cell 'flood' (" in str(err.value) and "demo.py:4) made 6.0 MB of output" in str(err.value)
     assert not list((tmp_path / "cache").glob("*.json"))  # nothing stored as if it were fine
+
+
+def test_chapters_run_in_one_process_do_not_leak_torch_settings_into_each_other():
+    import torch
+
+    from snippets._book.run import run_in_scratch
+
+    try:
+        run_in_scratch(cells_of("# %% a\nimport torch\ntorch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n"
+                                "torch.set_printoptions(precision=1)\n"))
+        results, _ = run_in_scratch(cells_of("# %% b\nimport torch\nprint(torch.get_default_dtype(), torch.is_grad_enabled(), "
+                                             "torch.tensor([1.23456]))\n"))
+        assert results[0].output == "torch.float32 True tensor([1.2346])\n"
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
+        torch.set_printoptions(profile="default")

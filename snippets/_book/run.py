@@ -29,7 +29,7 @@ from importlib import metadata
 from pathlib import Path
 
 from snippets._book.cells import BookError, Cell, Page, display_path, load_module, module_path
-from snippets._book.sandbox import Reads, children, controlled_env, leftovers, threads
+from snippets._book.sandbox import Reads, children, controlled_env, fresh_torch_state, leftovers, threads
 from snippets._book.svg import compact_svg
 
 SVG_SALT = "neural-networks-book"
@@ -240,6 +240,7 @@ def run_in_scratch(cells: list[Cell], namespace: dict | None = None, echo=None, 
     """Run ``cells`` in this process from a scratch folder, so that files the chapter writes land out of the way,
     as in the build. Returns ``(results, namespace)``; raises :class:`BookError` if a cell fails."""
     here = os.getcwd()
+    fresh_torch_state()  # as a new Python would start: not what the chapter run before this one left
     with tempfile.TemporaryDirectory(prefix="book-run-") as scratch:
         os.chdir(scratch)
         try:

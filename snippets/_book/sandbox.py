@@ -1,6 +1,6 @@
 """What a page's process may see and must leave behind: the controlled environment it runs in, the record
 of what it read that the cache key cannot see (files, imported modules), and the check that a cell leaves no
-thread or process running.
+thread or process running; and torch's process-wide settings put back between chapters run in one process.
 
 The cache (``cache.py``) keys on :func:`controlled_env` and checks :class:`Reads`' record on every hit; the
 runner (``run.py``) applies the environment in a page's process and calls :func:`leftovers` after each cell.
@@ -130,3 +130,17 @@ def _reaped(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
     except (OSError, IndexError):
         return True
+
+
+def fresh_torch_state() -> None:
+    """Put back torch's process-wide settings a chapter may change, as a new Python has them, so that chapters
+    run one after another in one process (the tests, ``python -m snippets run``) do not leak into each other.
+    (A page's own process is new anyway.)"""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    torch.set_default_dtype(torch.float32)
+    torch.set_grad_enabled(True)
+    torch.use_deterministic_algorithms(False)
+    torch.set_printoptions(profile="default")
+    torch.set_anomaly_enabled(False)
