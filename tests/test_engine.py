@@ -876,3 +876,15 @@ def test_chapters_run_in_one_process_do_not_leak_torch_settings_into_each_other(
         torch.set_default_dtype(torch.float32)
         torch.set_grad_enabled(True)
         torch.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize("value", ["[click](javascript:alert(1))", "[x][ref]", "JavaScript:alert(1)"])
+def test_a_quoted_string_cannot_become_a_live_link(value):
+    results, _ = run_cells(cells_of(f"# %% a\nlabel = {value!r}\n"), {"a": [("label", "", 7)]})
+    assert results[0].error_line == 7 and "would render as a live link" in results[0].error
+
+
+def test_ordinary_quoted_values_still_pass():
+    results, _ = run_cells(cells_of("# %% a\nshape = (2, 3)\nxs = [1.5, 2.5]\nword = 'relu(x) < 0 is [false]'\nnote = 'data: 5'\n"),
+                           {"a": [("shape", "", 1), ("xs", ".1f", 2), ("word", "", 3), ("note", "", 4)]})
+    assert results[0].error is None and results[0].values == ["[2, 3]", "[1.5, 2.5]", "relu(x) < 0 is [false]", "data: 5"]

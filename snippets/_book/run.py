@@ -28,7 +28,7 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from snippets._book.cells import BookError, Cell, Page, display_path, load_module, module_path
+from snippets._book.cells import BookError, Cell, Page, display_path, inert_value, load_module, module_path
 from snippets._book.sandbox import Reads, children, controlled_env, fresh_torch_state, leftovers, threads
 from snippets._book.svg import compact_svg
 
@@ -116,7 +116,7 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
         for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
             shown = expr + (":" + spec if spec else "")
             try:
-                result.values.append(format_value(evaluate_value(expr, namespace), spec))
+                result.values.append(inert_value(format_value(evaluate_value(expr, namespace), spec)))
             except Exception as err:  # noqa: BLE001 - reported, not swallowed
                 result.error = f"cannot quote '{{{{ {shown} }}}}': {type(err).__name__}: {err}"
                 result.error_line = line
