@@ -888,3 +888,15 @@ def test_ordinary_quoted_values_still_pass():
     results, _ = run_cells(cells_of("# %% a\nshape = (2, 3)\nxs = [1.5, 2.5]\nword = 'relu(x) < 0 is [false]'\nnote = 'data: 5'\n"),
                            {"a": [("shape", "", 1), ("xs", ".1f", 2), ("word", "", 3), ("note", "", 4)]})
     assert results[0].error is None and results[0].values == ["[2, 3]", "[1.5, 2.5]", "relu(x) < 0 is [false]", "data: 5"]
+
+
+def test_a_file_the_page_made_itself_is_no_input_of_its_run(tmp_path):
+    # torch.save writes through C++, unseen by the audit hook: reading the file back must not tie the cache
+    # entry to a file the run made (and that a temporary-file cleaner may remove before the next build).
+    made = tmp_path / "made.txt"
+    module = f"# %% a\nimport os\nos.system('echo 5 > {made}')\nprint(open({str(made)!r}).read().strip())\n"
+    page = parse_page("docs/demo.md", "{{ cell a }}\n", "demo", write_module(tmp_path, module))
+    cache = tmp_path / "cache"
+    assert execute_page(page, cache, rerun=False).results[0].output == "5\n"
+    made.unlink()
+    assert execute_page(page, cache, rerun=False).hit

@@ -50,6 +50,7 @@ class Reads:
 
     def __init__(self):
         self.skip = SKIP
+        self.began = time.time_ns()
         self.read: set[str] = set()
         self.written: set[str] = set()
 
@@ -61,8 +62,16 @@ class Reads:
         writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(flags & (os.O_WRONLY | os.O_RDWR))
         if writes:
             self.written.add(path)
-        elif path not in self.written and not path.startswith(self.skip):
+        elif path not in self.written and not path.startswith(self.skip) and not self._made_since(path):
             self.read.add(path)
+
+    def _made_since(self, path: str) -> bool:
+        """True for a file written since this process began: the page made it (say through torch.save's C++
+        writer, which no audit event reports), so it is no input of the run."""
+        try:
+            return os.stat(path).st_mtime_ns >= self.began
+        except OSError:
+            return False
 
     def record(self) -> dict:
         """``{"files": {path: sha256 or None}, "modules": [top-level names]}`` for the run so far."""
