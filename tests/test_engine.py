@@ -900,3 +900,11 @@ def test_a_file_the_page_made_itself_is_no_input_of_its_run(tmp_path):
     assert execute_page(page, cache, rerun=False).results[0].output == "5\n"
     made.unlink()
     assert execute_page(page, cache, rerun=False).hit
+
+
+def test_two_pages_on_one_module_fail_the_build_naming_both(tmp_path):
+    book = make_book(tmp_path, GOOD, "{{ cell a }}\n")
+    (book / "docs" / "again.md").write_text("---\nsnippets: demo\n---\n\n# Again\n\n{{ cell a }}\n")
+    proc = build(book)
+    assert proc.returncode != 0
+    assert "shows chapter module 'demo', and so does docs/" in proc.stderr, proc.stderr[-2000:]

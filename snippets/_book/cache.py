@@ -172,6 +172,11 @@ def run_pages(pages: dict[str, Page], cache_dir: Path | None, rerun: bool, jobs:
     is saved); a page with the same key waits for it instead of running again.
     Returns the runs under the same keys as ``pages``.
     """
+    shown_by: dict[str, str] = {}
+    for page in pages.values():  # one module, one page: its notebook and script are named after the module
+        if shown_by.setdefault(page.module, page.src) != page.src:
+            raise BookError(f"{page.src}: shows chapter module '{page.module}', and so does {shown_by[page.module]}; "
+                            "their notebook and script downloads would overwrite each other (one page per module)")
     started = started or {}
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         futures = {key: started.get(p.cache_key()) or pool.submit(execute_page, p, cache_dir, rerun, sessions)
