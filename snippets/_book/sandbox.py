@@ -55,11 +55,22 @@ class Reads:
         self.written: set[str] = set()
 
     def hook(self, event, args):
-        if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+        """The audit hook: called for every audited event of the process, so it returns early (imports open
+        files in site-packages by absolute path, and are skipped before any other work)."""
+        if event != "open":
             return
         path, mode, flags = args
-        path = os.path.abspath(os.fsdecode(path))
-        writes = any(c in mode for c in "wax+") if isinstance(mode, str) else bool(flags & (os.O_WRONLY | os.O_RDWR))
+        if type(path) is not str:
+            if not isinstance(path, (bytes, os.PathLike)):
+                return  # a file descriptor
+            path = os.fsdecode(path)
+        if path.startswith(self.skip):
+            return
+        path = os.path.abspath(path)
+        if mode is not None and "w" not in mode and "a" not in mode and "x" not in mode and "+" not in mode:
+            writes = False
+        else:
+            writes = mode is not None or bool(flags & (os.O_WRONLY | os.O_RDWR))
         if writes:
             self.written.add(path)
         elif path not in self.written and not path.startswith(self.skip) and not self._made_since(path):
