@@ -746,3 +746,165 @@ def test_a_cell_stuck_where_its_alarm_cannot_reach_is_stopped_near_its_own_limit
     with pytest.raises(BookError, match=r"docs/demo.md:2: cell 'stuck' \(.*demo.py:5\) ran past its time limit of 1 s"):
         execute_page(page, None, rerun=True)
     assert time.monotonic() - started < 25  # not the page limit (every cell's limit plus 30 s: 91 s here)
+
+
+# ------------------------------------------------------------------ what a cached run depended on (issue 15 §1-3, 8, 9)
+
+
+def fake_distribution(lib: Path, version: str) -> None:
+    """An installed distribution ``fakedist`` at ``version``, in the folder ``lib`` (replacing any other version)."""
+    for old in lib.glob("fakedist-*.dist-info"):
+        for f in old.iterdir():
+            f.unlink()
+        old.rmdir()
+    (lib / "fakedist").mkdir(parents=True, exist_ok=True)
+    (lib / "fakedist" / "__init__.py").write_text("ANSWER = 42\n")
+    info = lib / f"fakedist-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: fakedist\nVersion: {version}\n")
+    (info / "top_level.txt").write_text("fakedist\n")
+
+
+def test_the_cache_holds_only_while_every_imported_distribution_keeps_its_version(tmp_path, monkeypatch):
+    lib = tmp_path / "lib"
+    fake_distribution(lib, "1.0")
+    monkeypatch.syspath_prepend(str(lib))
+    module = f"# %% a\nimport importlib\nimport sys\nsys.path.insert(0, {str(lib)!r})\nprint(importlib.import_module('fakedist').ANSWER)\n"
+    directory = write_module(tmp_path, module)
+    page = parse_page("docs/demo.md", "{{ cell a }}\n", "demo", directory)
+    cache = tmp_path / "cache"
+    assert execute_page(page, cache, rerun=False).results[0].output == "42\n"
+    assert execute_page(page, cache, rerun=False).hit
+    fake_distribution(lib, "2.0")  # the same code, another version: the run may differ, so it runs again
+    assert not execute_page(page, cache, rerun=False).hit
+    assert execute_page(page, cache, rerun=False).hit
+
+
+def test_cells_see_only_a_fixed_set_of_environment_variables_and_those_are_keyed(tmp_path, monkeypatch):
+    from snippets._book.cache import page_key
+
+    directory = write_module(tmp_path, "# %% a\nimport os\nprint(os.environ.get('DEMO_SETTING'), os.environ.get('LANG'))\n")
+    page = parse_page("docs/demo.md", "{{ cell a }}\n", "demo", directory)
+    monkeypatch.setenv("DEMO_SETTING", "1")
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert execute_page(page, None, rerun=True).results[0].output == "None C.UTF-8\n"  # the shell's DEMO_SETTING is not seen
+    key = page_key(page)
+    monkeypatch.setenv("DEMO_SETTING", "2")
+    assert page_key(page) == key  # it cannot change the run
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    assert page_key(page) != key  # a variable the run sees is part of the key
+    assert execute_page(page, None, rerun=True).results[0].output == "None en_GB.UTF-8\n"
+
+
+def test_a_file_a_cell_reads_is_checked_on_every_cache_hit(tmp_path):
+    data = tmp_path / "data.txt"
+    data.write_text("3")
+    directory = write_module(tmp_path, f"# %% a\nfrom pathlib import Path\nprint(int(Path({str(data)!r}).read_text()) * 2)\n")
+    page = parse_page("docs/demo.md", "{{ cell a }}\n", "demo", directory)
+    cache = tmp_path / "cache"
+    assert execute_page(page, cache, rerun=False).results[0].output == "6\n"
+    assert execute_page(page, cache, rerun=False).hit
+    data.write_text("4")
+    run = execute_page(page, cache, rerun=False)
+    assert not run.hit and run.results[0].output == "8\n"
+
+
+@pytest.mark.parametrize("code,left", [
+    ("import threading, time\nthreading.Thread(target=time.sleep, args=(3,), name='ticker').start()\n", "a thread 'ticker'"),
+    ("import subprocess\nsubprocess.Popen(['sleep', '3'])\n", "a child process"),
+])
+def test_a_cell_that_leaves_a_thread_or_process_running_fails_with_its_name(code, left):
+    results, _ = run_cells(cells_of(f"# %% a\nx = 1\n# %% spawn\n{code}# %% later\nprint('later')\n"))
+    assert [r.name for r in results] == ["a", "spawn"]
+    assert f"cell 'spawn' (snippets/demo.py:4) left {left}" in results[-1].error
+
+
+def test_a_cell_may_not_move_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    results, _ = run_cells(cells_of("# %% a\nimport os\nos.chdir('/')\n# %% b\nprint(os.getcwd())\n"))
+    assert len(results) == 1 and "cell 'a' (snippets/demo.py:2) changed the working directory to /" in results[0].error
+    assert Path.cwd() == tmp_path  # put back: a checkpoint copies this folder only
+
+
+def test_a_checkpoint_copies_only_the_pages_own_folder(tmp_path, monkeypatch):
+    from snippets._book.checkpoints import Checkpointer
+
+    scratch, elsewhere = tmp_path / "scratch", tmp_path / "elsewhere"
+    scratch.mkdir()
+    elsewhere.mkdir()
+    (elsewhere / "big").write_text("not the page's")
+    monkeypatch.chdir(scratch)
+    checkpointer = Checkpointer(str(tmp_path / "checkpoints"), os.getpid(), None)
+    os.chdir(elsewhere)
+    with pytest.raises(OSError):
+        checkpointer.fork(1, {})
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_a_build_whose_cell_leaves_a_thread_fails_at_once_and_does_not_hang(tmp_path):
+    import time
+
+    module = GOOD + "# %% b\nimport threading, time\nthreading.Thread(target=lambda: (time.sleep(60), print('late'))).start()\n"
+    book = make_book(tmp_path, module, "{{ cell a }}\n{{ cell b }}\n")
+    started = time.monotonic()
+    proc = build(book)
+    assert proc.returncode != 0 and time.monotonic() - started < 45
+    assert "docs/index.md:8: cell 'b' (snippets/demo.py:5) left a thread" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_page_whose_output_passes_the_size_cap_fails_naming_the_cell(tmp_path):
+    directory = write_module(tmp_path, "# %% small\nprint(1)\n# %% flood\nprint('x' * 6_000_000)\n")
+    page = parse_page("docs/demo.md", "{{ cell small }}\n{{ cell flood }}\n", "demo", directory)
+    with pytest.raises(BookError) as err:
+        execute_page(page, tmp_path / "cache", rerun=False)
+    assert "docs/demo.md:2: cell 'flood' (" in str(err.value) and "demo.py:4) made 6.0 MB of output" in str(err.value)
+    assert not list((tmp_path / "cache").glob("*.json"))  # nothing stored as if it were fine
+
+
+def test_chapters_run_in_one_process_do_not_leak_torch_settings_into_each_other():
+    import torch
+
+    from snippets._book.run import run_in_scratch
+
+    try:
+        run_in_scratch(cells_of("# %% a\nimport torch\ntorch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n"
+                                "torch.set_printoptions(precision=1)\n"))
+        results, _ = run_in_scratch(cells_of("# %% b\nimport torch\nprint(torch.get_default_dtype(), torch.is_grad_enabled(), "
+                                             "torch.tensor([1.23456]))\n"))
+        assert results[0].output == "torch.float32 True tensor([1.2346])\n"
+    finally:
+        torch.set_default_dtype(torch.float32)
+        torch.set_grad_enabled(True)
+        torch.set_printoptions(profile="default")
+
+
+@pytest.mark.parametrize("value", ["[click](javascript:alert(1))", "[x][ref]", "JavaScript:alert(1)"])
+def test_a_quoted_string_cannot_become_a_live_link(value):
+    results, _ = run_cells(cells_of(f"# %% a\nlabel = {value!r}\n"), {"a": [("label", "", 7)]})
+    assert results[0].error_line == 7 and "would render as a live link" in results[0].error
+
+
+def test_ordinary_quoted_values_still_pass():
+    results, _ = run_cells(cells_of("# %% a\nshape = (2, 3)\nxs = [1.5, 2.5]\nword = 'relu(x) < 0 is [false]'\nnote = 'data: 5'\n"),
+                           {"a": [("shape", "", 1), ("xs", ".1f", 2), ("word", "", 3), ("note", "", 4)]})
+    assert results[0].error is None and results[0].values == ["[2, 3]", "[1.5, 2.5]", "relu(x) < 0 is [false]", "data: 5"]
+
+
+def test_a_file_the_page_made_itself_is_no_input_of_its_run(tmp_path):
+    # torch.save writes through C++, unseen by the audit hook: reading the file back must not tie the cache
+    # entry to a file the run made (and that a temporary-file cleaner may remove before the next build).
+    made = tmp_path / "made.txt"
+    module = f"# %% a\nimport os\nos.system('echo 5 > {made}')\nprint(open({str(made)!r}).read().strip())\n"
+    page = parse_page("docs/demo.md", "{{ cell a }}\n", "demo", write_module(tmp_path, module))
+    cache = tmp_path / "cache"
+    assert execute_page(page, cache, rerun=False).results[0].output == "5\n"
+    made.unlink()
+    assert execute_page(page, cache, rerun=False).hit
+
+
+def test_two_pages_on_one_module_fail_the_build_naming_both(tmp_path):
+    book = make_book(tmp_path, GOOD, "{{ cell a }}\n")
+    (book / "docs" / "again.md").write_text("---\nsnippets: demo\n---\n\n# Again\n\n{{ cell a }}\n")
+    proc = build(book)
+    assert proc.returncode != 0
+    assert "shows chapter module 'demo', and so does docs/" in proc.stderr, proc.stderr[-2000:]

@@ -297,3 +297,17 @@ def test_serve_polls_every_tenth_of_a_second_through_public_apis_only(tmp_path):
     emitters = server.observer.emitters  # one per path watched (a file's is reported by its folder)
     assert len(emitters) == 2 and all(emitter.timeout == 0.1 for emitter in emitters)
     assert str(tmp_path / "docs") in {emitter.watch.path for emitter in emitters}
+
+
+def test_a_run_resumed_under_serve_is_never_published_by_a_build(tmp_path, sessions):
+    # A checkpoint shares open files with the run it was forked from and copies only its folder: what it
+    # prints may differ from a fresh run's. Serve may show it; a build runs the page again from the top.
+    cache = tmp_path / "cache"
+    execute_page(page_of(tmp_path, MODULE), cache, True, sessions)
+    edited = MODULE.replace(LAST, "print('edited', " + LAST[6:])
+    resumed = execute_page(page_of(tmp_path, edited), cache, True, sessions)
+    assert resumed.resumed == "last"
+    assert execute_page(page_of(tmp_path, edited), cache, False, sessions).hit  # serve shows what it ran
+    built = execute_page(page_of(tmp_path, edited), cache, False)
+    assert not built.hit and built.resumed is None
+    assert execute_page(page_of(tmp_path, edited), cache, False).hit  # and the fresh run is what a build keeps

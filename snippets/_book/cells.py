@@ -308,3 +308,15 @@ def split_value(text: str) -> tuple[str, str]:
             return text[:i].strip(), text[i + 1 :].strip()
     return text.strip(), ""
 
+
+# Markdown a quoted value would turn into a link or an image ("[x](javascript:...)", "[x][ref]"), or a URL scheme
+# that runs code: a quoted value is a number or a word in a sentence, never markup. (HTML is escaped anyway.)
+LIVE_MARKUP = re.compile(r"\]\s*[(\[]|(?:javascript|vbscript)\s*:", re.IGNORECASE)
+
+
+def inert_value(text: str) -> str:
+    """``text``, if it cannot become a link, an image or a script on the page; else a ValueError."""
+    if bad := LIVE_MARKUP.search(text):
+        raise ValueError(f"the value {text[:60]!r} contains {bad.group(0)!r}, which the page would render as a live "
+                         "link or markup; print it in a cell instead (output is shown as text)")
+    return text

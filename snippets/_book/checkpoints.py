@@ -54,6 +54,7 @@ class Checkpointer:
     def __init__(self, directory: str, owner: int, rerun, start: int = 0):
         self.directory, self.owner, self.rerun = Path(directory), owner, rerun
         self.start = start  # the first cell of this run: resuming there is what the caller already did
+        self.scratch = os.getcwd()  # the page's own folder: the one a checkpoint copies, wherever a cell went
         self.handles: list[Handle] = []
         self.last = time.perf_counter()
 
@@ -70,7 +71,9 @@ class Checkpointer:
 
     def fork(self, index: int, namespace: dict) -> Handle:
         home = self.directory / f"{os.getpid()}-{index}"
-        shutil.copytree(os.getcwd(), home / "files")  # the files the page has written so far, as they are now
+        if os.getcwd() != self.scratch:  # a cell moved elsewhere (the run reports it): copy nothing else
+            raise OSError(f"the working directory moved to {os.getcwd()}")
+        shutil.copytree(self.scratch, home / "files")  # the files the page has written so far, as they are now
         listener = socket.socket(socket.AF_UNIX)
         listener.bind(str(home / "socket"))  # bound before the fork: the engine can connect at once
         listener.listen()

@@ -28,7 +28,8 @@ import traceback
 from importlib import metadata
 from pathlib import Path
 
-from snippets._book.cells import BookError, Cell, Page, display_path, load_module, module_path
+from snippets._book.cells import BookError, Cell, Page, display_path, inert_value, load_module, module_path
+from snippets._book.sandbox import Reads, children, controlled_env, fresh_torch_state, leftovers, threads
 from snippets._book.svg import compact_svg
 
 SVG_SALT = "neural-networks-book"
@@ -100,6 +101,7 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
     values = values or {}
+    home = os.getcwd()  # cells run here and stay here: a checkpoint copies this folder, not one a cell moved to
     if namespace is None:
         namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     results = []
@@ -107,10 +109,14 @@ def run_cells(cells: list[Cell], values: dict[str, list] | None = None, echo=Non
         if before:
             before(index, namespace)
         result = run_cell(cell, namespace, keep)
+        if os.getcwd() != home and result.error is None:
+            result.error = (f"cell '{cell.name}' ({cell.path}:{cell.line}) changed the working directory to "
+                            f"{os.getcwd()}; a chapter works in the folder it starts in")
+            os.chdir(home)
         for expr, spec, line in values.get(cell.name, []) if result.error is None else []:
             shown = expr + (":" + spec if spec else "")
             try:
-                result.values.append(format_value(evaluate_value(expr, namespace), spec))
+                result.values.append(inert_value(format_value(evaluate_value(expr, namespace), spec)))
             except Exception as err:  # noqa: BLE001 - reported, not swallowed
                 result.error = f"cannot quote '{{{{ {shown} }}}}': {type(err).__name__}: {err}"
                 result.error_line = line
@@ -133,6 +139,7 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
     # Pad with newlines so tracebacks point at the real line of the module file.
     code = compile("\n" * (cell.line - 1) + cell.code + "\n", cell.path, "exec")
     out = io.StringIO()
+    before = threads(), children()
     start = time.perf_counter()
     old = signal.signal(signal.SIGALRM, _on_alarm) if _main_thread() else None
     try:
@@ -158,6 +165,9 @@ def run_cell(cell: Cell, namespace: dict, keep=()) -> CellResult:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
     result.seconds = time.perf_counter() - start
+    if result.error is None and (left := leftovers(*before)):
+        result.error = (f"cell '{cell.name}' ({cell.path}:{cell.line}) left {left} running; its output would leak "
+                        "into later cells' (join threads and wait for processes before the cell ends)")
     result.peak_mb = peak_mb()
     result.output = out.getvalue()
     result.figures = collect_figures(keep)
@@ -230,6 +240,7 @@ def run_in_scratch(cells: list[Cell], namespace: dict | None = None, echo=None, 
     """Run ``cells`` in this process from a scratch folder, so that files the chapter writes land out of the way,
     as in the build. Returns ``(results, namespace)``; raises :class:`BookError` if a cell fails."""
     here = os.getcwd()
+    fresh_torch_state()  # as a new Python would start: not what the chapter run before this one left
     with tempfile.TemporaryDirectory(prefix="book-run-") as scratch:
         os.chdir(scratch)
         try:
@@ -266,6 +277,12 @@ def _version(package: str) -> str:
 def worker_main(job_file: str, result_file: str) -> None:
     """Entry point of the fresh process that runs one page: JSON in, JSON out."""
     job = dict(json.loads(Path(job_file).read_text()), result=result_file)
+    if "env" in job:  # the controlled environment: these variables, no others
+        os.environ.clear()
+        os.environ.update(job["env"])
+    global READS
+    READS = Reads()
+    sys.addaudithook(READS.hook)
     # Pages run side by side; one torch thread each keeps them from fighting over the cores.
     # The test suite rebuilds with BOOK_THREADS=2 and checks that no output changes.
     sys.modules["torch"].set_num_threads(int(os.environ.get("BOOK_THREADS", "1")))
@@ -275,6 +292,8 @@ def worker_main(job_file: str, result_file: str) -> None:
     with tempfile.TemporaryDirectory(prefix="book-page-") as scratch:
         os.chdir(scratch)  # files a page writes land out of the way
         run_job(job)
+    sys.stdout.flush(), sys.stderr.flush()
+    os._exit(0)  # the result is written: a thread a cell left behind (reported) must not keep the process alive
 
 
 def run_job(job: dict, namespace: dict | None = None) -> None:
@@ -304,8 +323,11 @@ def run_job(job: dict, namespace: dict | None = None) -> None:
         "cells": [dataclasses.asdict(r) for r in results],
         "seed": seeds[0] if seeds else None,
         "checkpoints": [dataclasses.asdict(h) for h in checkpointer.handles] if checkpointer else [],
+        "reads": READS.record() if READS else {},
     }))
 
+
+READS: Reads | None = None  # set in a page's own process
 
 
 def fresh_processes():
@@ -319,12 +341,11 @@ def fresh_processes():
 
     context = multiprocessing.get_context("forkserver")
     os.environ.setdefault("MPLBACKEND", "Agg")
-    os.environ.setdefault("PYTHONHASHSEED", "0")  # set order in printed output stays put
+    os.environ["PYTHONHASHSEED"] = "0"  # set order in printed output stays put, whatever the shell had
     # torch._dynamo is what torch.optim imports on its first step: costly, and wanted by most pages.
     # snippets._book.warm draws one figure, so that each page's first figure does not pay for loading fonts.
     context.set_forkserver_preload(["torch", "torch._dynamo", "matplotlib.pyplot", "snippets._book.warm", "snippets._book.run"])
     return context
-
 
 
 def run_fresh(page: Page, job: dict) -> dict:
@@ -335,7 +356,7 @@ def run_fresh(page: Page, job: dict) -> dict:
     """
     with tempfile.TemporaryDirectory(prefix="book-job-") as tmp:
         job_file, out, progress = Path(tmp, "job.json"), Path(tmp, "result.json"), Path(tmp, "cell")
-        job_file.write_text(json.dumps(dict(job, progress=str(progress))))
+        job_file.write_text(json.dumps(dict(job, progress=str(progress), env=controlled_env())))
         limit = sum(c.timeout for c in page.cells) + 30
         process = fresh_processes().Process(target=worker_main, args=(str(job_file), str(out)), daemon=True)
         started = time.monotonic()

@@ -26,10 +26,11 @@ from snippets._book.run import CellResult, run_fresh
 LOG = logging.getLogger("mkdocs.plugins.book")  # the name MkDocs shows; the core does not import MkDocs for it
 
 
-def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int]:
+def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int, dict]:
     """Under ``mkdocs serve``: run the page from the last checkpoint before its first changed cell.
 
-    Returns the results of the whole page, its seed, and the index of the cell the run started at.
+    Returns the results of the whole page, its seed, the index of the cell the run started at, and what the
+    run read (see ``run.Reads``).
     """
     from snippets._book.checkpoints import Handle, resume
 
@@ -61,7 +62,7 @@ def run_serving(page: Page, sessions) -> tuple[list[CellResult], int | None, int
         seed = seed if start else data["seed"]
         handles = [Handle(**h) for h in data["checkpoints"]]
         sessions.record(page.src, start, fingerprints, results, seed, handles, resumed=handle)
-    return results, seed, start
+    return results, seed, start, data.get("reads") or {}
 
 
 
