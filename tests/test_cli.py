@@ -56,7 +56,7 @@ def first_figure_cell() -> str:
     from snippets._book.book import nav_chapters
 
     for module, page in nav_chapters().items():
-        if m := re.search(r'\{\{ cell (\w+) alt=', page.read_text()):
+        if m := re.search(r'\{\{ cell (\w+)[^}]* alt=', page.read_text()):
             return f"{module}:{m.group(1)}"
     raise AssertionError("no chapter draws a figure")
 

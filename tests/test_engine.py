@@ -426,7 +426,8 @@ def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp
     assert 'href="downloads/demo.ipynb"' in html and 'href="downloads/demo.py"' in html
     assert 'href="https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/demo.ipynb"' in html
     notebook = json.loads((book / "site" / "downloads" / "demo.ipynb").read_text())
-    assert notebook["cells"][1]["outputs"][0]["text"] == ["42\n"]
+    code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code[0]["outputs"][0]["text"] == ["42\n"]
     script = (book / "site" / "downloads" / "demo.py").read_text()
     assert "x = 2\nprint(x * 21)" in script
 

@@ -32,7 +32,7 @@ SENTINEL_LINE = re.compile(r"^\s*(\x01)?\x00cell:([\w-]+)\x00\s*$")
 FOLDED_MARK = "\x01"  # before a cell's sentinel: a solution, whose code the notebook folds
 BLOCK_START = re.compile(r'^(!!!|\?\?\?\+?)\s+([\w-]+)(?:\s+"([^"]*)")?\s*$')
 ATTR_LIST = re.compile(r"\s*\{\s*[.#:][^{}]*\}\s*$")
-CHAPTER_LINK = re.compile(r"\[([^\]]+)\]\(([a-z_]+)\.md(#[^)\s]*)?\)")
+CHAPTER_LINK = re.compile(r"\[(?P<label>[^\]]+)\]\((?:(?P<page>[a-z][a-z_-]*)\.md(?P<anchor>#[^)\s]*)?|(?P<local>#[^)\s]+))\)")
 
 
 def companion_notebook(page: Page, markdown: str, results: list[CellResult], site_url: str | None = None) -> str:
@@ -46,11 +46,11 @@ def companion_notebook(page: Page, markdown: str, results: list[CellResult], sit
         if kind == "md" and not notebook_cells and content.startswith("# "):  # the title, then a word on this notebook
             title, _, content = content.partition("\n")
             notebook_cells += [markdown_cell(title), markdown_cell(about(page, site_url))]
-            content = chapter_links(content, site_url)
+            content = chapter_links(content, site_url, page.module)
             if not content.strip():
                 continue
         if kind == "md":
-            notebook_cells.append(markdown_cell(chapter_links(content.strip(), site_url)))
+            notebook_cells.append(markdown_cell(chapter_links(content.strip(), site_url, page.module)))
         else:
             name, folded = content
             notebook_cells.append(code_cell(cells[name], by_name.get(name), folded))
@@ -128,12 +128,13 @@ def drop_attr_list(line: str) -> str:
     return ATTR_LIST.sub("", line) if "{{" not in line else line
 
 
-def chapter_links(text: str, site_url: str | None) -> str:
-    """Links to other chapters point at the published site; without one they become plain text.
-    Applied to a whole Markdown cell, since a link's text may run over two lines."""
+def chapter_links(text: str, site_url: str | None, here: str) -> str:
+    """Links to chapters, and to sections of this one (``here``), point at the published site; without one
+    they become plain text (a notebook's own heading anchors differ from the site's). Applied to a whole
+    Markdown cell, since a link's text may run over two lines."""
 
     def absolute(m):
-        label, name, anchor = m.group(1), m.group(2), m.group(3) or ""
+        label, name, anchor = m["label"], m["page"] or here, m["anchor"] or m["local"] or ""
         return f"[{label}]({site_url.rstrip('/')}/{name}/{anchor})" if site_url else label
 
     return CHAPTER_LINK.sub(absolute, text)
@@ -155,6 +156,9 @@ def segments(lines: list[str]):
 
 
 def markdown_cell(text: str):
+    # Headings lose their code marks: mkdocs-jupyter's table of contents drops code from a heading's
+    # anchor while the heading keeps it, so the lab's contents links would lead nowhere.
+    text = re.sub(r"^(#{1,6} .*)$", lambda m: m.group(1).replace("`", ""), text, flags=re.M)
     return v4.new_markdown_cell(re.sub(r"\n{3,}", "\n\n", text))
 
 
