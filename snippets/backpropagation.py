@@ -424,8 +424,10 @@ print(f"dloss/dw1 = {dead_w1_grad}, dloss/dbias = {leaf_dead['bias'].grad.item()
 
 # %% check_dead_relu
 # Run this after your answer to exercise 1: your prediction of dloss/dw1 for the neuron with its bias lowered by 4.
-assert "dead_w1_grad" in globals(), "Write your prediction of dloss/dw1 as a number called `dead_w1_grad` in the cell above, then run this cell again."
-assert isinstance(dead_w1_grad, (int, float)), f"`dead_w1_grad` should be a plain number (a tensor's .item() gives one), not {type(dead_w1_grad).__name__}."
+assert "dead_w1_grad" in globals(), (
+    "Write your prediction of dloss/dw1 as a number called `dead_w1_grad` in the cell above, then run this cell again.")
+assert isinstance(dead_w1_grad, (int, float)), (
+    f"`dead_w1_grad` should be a plain number (a tensor's .item() gives one), not {type(dead_w1_grad).__name__}.")
 expected_z = w1 * x1 + w2 * x2 + (bias - 4)           # the pre-activation with the lowered bias
 expected_dw1 = 2 * (max(expected_z, 0.0) - target) * (1.0 if expected_z > 0 else 0.0) * x1
 assert math.isclose(dead_w1_grad, expected_dw1, abs_tol=1e-9), (
@@ -449,7 +451,8 @@ assert isinstance(tanh_grads, dict), f"`tanh_grads` should be a dict like `hand`
 assert set(tanh_grads) == {"W1", "b1", "W2", "b2"}, (
     f'`tanh_grads` should have exactly the keys "W1", "b1", "W2", "b2", not {sorted(tanh_grads)}.')
 expected_params = {name: t.clone().requires_grad_() for name, t in [("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)]}
-expected_out = torch.tanh(X @ expected_params["W1"] + expected_params["b1"]) @ expected_params["W2"] + expected_params["b2"]
+expected_hidden = torch.tanh(X @ expected_params["W1"] + expected_params["b1"])
+expected_out = expected_hidden @ expected_params["W2"] + expected_params["b2"]
 ((expected_out - Y) ** 2).mean().backward()
 for expected_name, expected_param in expected_params.items():
     your_grad = tanh_grads[expected_name]
@@ -494,7 +497,8 @@ assert "numeric_dW1" in globals(), (
     "Store your estimates in a tensor called `numeric_dW1`, shaped like `W1`, then run this cell again.")
 assert isinstance(numeric_dW1, torch.Tensor), f"`numeric_dW1` should be a tensor, not {type(numeric_dW1).__name__}."
 assert numeric_dW1.shape == W1.shape, (
-    f"`numeric_dW1` should have the shape {tuple(W1.shape)} of `W1`: one estimate per weight, not {tuple(numeric_dW1.shape)}.")
+    f"`numeric_dW1` should have the shape {tuple(W1.shape)} of `W1`, one estimate per weight, "
+    f"not {tuple(numeric_dW1.shape)}.")
 expected_W1 = W1.clone().requires_grad_()
 ((torch.relu(X @ expected_W1 + b1) @ W2 + b2 - Y) ** 2).mean().backward()
 expected_gap = (numeric_dW1.double() - expected_W1.grad).abs().max().item()

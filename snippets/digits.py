@@ -687,7 +687,8 @@ assert "zero_loss" in globals(), (
     "Write your prediction of the cross-entropy as a number called `zero_loss` in the cell above, "
     "then run this cell again.")
 assert isinstance(zero_loss, (int, float)), (
-    f"`zero_loss` should be a plain number (`.item()` turns a one-number tensor into one), not {type(zero_loss).__name__}.")
+    f"`zero_loss` should be a plain number (`.item()` turns a one-number tensor into one), "
+    f"not {type(zero_loss).__name__}.")
 expected_loss = -math.log(1 / 10)      # softmax of ten equal logits gives each digit 1/10
 assert math.isclose(zero_loss, expected_loss, abs_tol=5e-5), (
     f"Not yet: {zero_loss} is not the loss to four decimals. With the last layer all zeros, what are the ten "
