@@ -591,7 +591,7 @@ print(f"breadth-first order: dtop/dk = {k_bfs.grad}")
 print(f"topological order:   dtop/dk = {k_topo.grad}")
 
 # %% check_wrong_order
-# Run this after your answer to exercise 3: breadth-first order, and a graph it fails.
+# Run this after your answer to exercise 3: breadth-first order, where it goes wrong.
 assert "backward_breadth_first" in globals(), (
     "Write a function `backward_breadth_first(root)` in the cell above, "
     "then run this cell again.")
