@@ -428,13 +428,15 @@ for answer_name, answer in [("dfdx", dfdx), ("dfdy", dfdy)]:
         f"`{answer_name}` should be a number, not {answer!r}.")
 poly_x = torch.tensor(2.0, requires_grad=True)
 poly_y = torch.tensor(3.0, requires_grad=True)
-(poly_x ** 2 * poly_y + 3 * poly_x * poly_y ** 2 - 2 * poly_x + 5).backward()  # autograd's answer
+poly_f = poly_x ** 2 * poly_y + 3 * poly_x * poly_y ** 2 - 2 * poly_x + 5
+poly_f.backward()  # autograd's answer
 assert math.isclose(float(dfdx), poly_x.grad.item(), abs_tol=1e-4), (
-    f"Not yet: `dfdx` is {float(dfdx):g}. Treat y as a constant, differentiate each of the four terms in "
-    "x, then put in x = 2 and y = 3.")
+    f"Not yet: `dfdx` is {float(dfdx):g}. Treat y as a constant, differentiate each of the "
+    "four terms in x, then put in x = 2 and y = 3.")
 assert math.isclose(float(dfdy), poly_y.grad.item(), abs_tol=1e-4), (
-    f"Not yet: `dfdy` is {float(dfdy):g}. Treat x as a constant this time: the terms without y have slope 0.")
-print(f"Correct: autograd agrees, ∂f/∂x = {poly_x.grad.item():g}, ∂f/∂y = {poly_y.grad.item():g}.")
+    f"Not yet: `dfdy` is {float(dfdy):g}. Treat x as a constant this time: the terms without y "
+    "have slope 0.")
+print(f"Correct: ∂f/∂x = {poly_x.grad.item():g} and ∂f/∂y = {poly_y.grad.item():g}.")
 
 # %% ex_accumulate
 predicted_grad = 3 * (3 * 2.0 ** 2)  # each backward pass adds 3x² = 12 to x.grad
@@ -448,7 +450,8 @@ print("predicted:", predicted_grad, "  x.grad after three backward() calls:", ex
 # %% check_accumulate
 # Run this after your answer to exercise 2.
 assert "predicted_grad" in globals(), (
-    "Store your prediction of `x.grad` in `predicted_grad` in the cell above, then run this cell again.")
+    "Store your prediction of `x.grad` in `predicted_grad` in the cell above, then run this "
+    "cell again.")
 assert isinstance(predicted_grad, (int, float, torch.Tensor)), (
     f"`predicted_grad` should be a number, not {predicted_grad!r}.")
 pile_x = torch.tensor(2.0, requires_grad=True)
@@ -456,9 +459,11 @@ for _ in range(3):
     (pile_x ** 3).backward()
 one_pass = 3 * 2.0 ** 2  # d(x³)/dx at x = 2
 assert not math.isclose(float(predicted_grad), one_pass), (
-    f"Not yet: {one_pass:g} is what one backward pass leaves in `x.grad`. Nothing clears it between the three.")
+    f"Not yet: {one_pass:g} is what one backward pass leaves in `x.grad`. Nothing clears it "
+    "between the three.")
 assert math.isclose(float(predicted_grad), pile_x.grad.item(), abs_tol=1e-4), (
-    f"Not yet: `predicted_grad` is {float(predicted_grad):g}. Each backward pass adds d(x³)/dx at x = 2 to `x.grad`.")
+    f"Not yet: `predicted_grad` is {float(predicted_grad):g}. Each backward pass adds d(x³)/dx "
+    "at x = 2 to `x.grad`.")
 print(f"Correct: three passes leave {pile_x.grad.item():g} in `x.grad`.")
 
 # %% ex_grow
@@ -474,19 +479,22 @@ print(f"grow(0.5) = {result.item():g} after {ex_doublings} doublings; d grow/dx 
 # %% check_grow
 # Run this after your answer to exercise 3.
 assert "predicted_doublings" in globals(), (
-    "Store how many doublings you expect in `predicted_doublings` in the cell above, then run this cell again.")
+    "Store how many doublings you expect in `predicted_doublings` in the cell above, then run "
+    "this cell again.")
 assert "predicted_grow_grad" in globals(), (
-    "Store the gradient you expect in `predicted_grow_grad` in the cell above, then run this cell again.")
+    "Store the gradient you expect in `predicted_grow_grad` in the cell above, then run this "
+    "cell again.")
 grow_x = torch.tensor(0.5, requires_grad=True)
 grow_result, grow_doublings = grow(grow_x)
 grow_result.backward()
 assert predicted_doublings == grow_doublings, (
-    f"Not yet: it is not {predicted_doublings} doublings. Double 0.5 by hand and count until you reach 100.")
+    f"Not yet: it is not {predicted_doublings} doublings. Double 0.5 by hand and count until "
+    "you reach 100.")
 assert isinstance(predicted_grow_grad, (int, float, torch.Tensor)), (
     f"`predicted_grow_grad` should be a number, not {predicted_grow_grad!r}.")
 assert math.isclose(float(predicted_grow_grad), grow_x.grad.item()), (
-    f"Not yet: the gradient is not {float(predicted_grow_grad):g}. The result is x times 2, once for each "
-    "doubling: what is its slope in x?")
+    f"Not yet: the gradient is not {float(predicted_grow_grad):g}. The result is x times 2, "
+    "once for each doubling: what is its slope in x?")
 print(f"Correct: {grow_doublings} doublings and a gradient of {grow_x.grad.item():g}.")
 
 # %% ex_relu_weight
@@ -506,7 +514,8 @@ for bias_value in [-1.0, -3.0]:
 assert "relu_w_grads" in globals(), (
     "Make a dict called `relu_w_grads` in the cell above, then run this cell again.")
 assert isinstance(relu_w_grads, dict), (
-    f"`relu_w_grads` should be a dict from each b to its gradient, not {type(relu_w_grads).__name__}.")
+    "`relu_w_grads` should be a dict from each b to its gradient, not "
+    f"{type(relu_w_grads).__name__}.")
 for b_value in [-1, -3]:
     assert b_value in relu_w_grads, (
         f"`relu_w_grads` needs a gradient for b = {b_value}: use -1 and -3 as its keys.")
@@ -515,8 +524,8 @@ for b_value in [-1, -3]:
     torch.relu(neuron_input).backward()
     relu_slope = "1" if neuron_input > 0 else "0"
     assert math.isclose(float(relu_w_grads[b_value]), relu_w.grad.item()), (
-        f"Not yet: with b = {b_value}, w·x + b = {neuron_input.item():g}, where ReLU's slope is "
-        f"{relu_slope}. Multiply that by x = 4.")
+        f"Not yet: with b = {b_value}, w·x + b = {neuron_input.item():g}, where ReLU's slope "
+        f"is {relu_slope}. Multiply that by x = 4.")
 print("Correct: x where the neuron's input is positive, 0 where it is negative.")
 
 # %% ex_step
@@ -535,16 +544,19 @@ print(f"forward difference with h = {h}: {ex_forward:.4f}   error {ex_forward_er
 # %% check_step
 # Run this after your answer to exercise 5.
 assert "predicted_central" in globals(), (
-    "Store your central difference in `predicted_central` in the cell above, then run this cell again.")
+    "Store your central difference in `predicted_central` in the cell above, then run this "
+    "cell again.")
 assert "predicted_forward" in globals(), (
-    "Store your forward difference in `predicted_forward` in the cell above, then run this cell again.")
+    "Store your forward difference in `predicted_forward` in the cell above, then run this "
+    "cell again.")
 step_h = 0.05
 step_x = torch.tensor(2.0, dtype=torch.float64)
 expected_central = ((cubic(step_x + step_h) - cubic(step_x - step_h)) / (2 * step_h)).item()
 expected_forward = ((cubic(step_x + step_h) - cubic(step_x)) / step_h).item()
 assert math.isclose(float(predicted_central), expected_central, abs_tol=1e-4), (
-    f"Not yet: the central difference is not {float(predicted_central):.4f}. Its error here is 3h², with h = {step_h}.")
+    f"Not yet: the central difference is not {float(predicted_central):.4f}. Its error here is "
+    f"3h², with h = {step_h}.")
 assert math.isclose(float(predicted_forward), expected_forward, abs_tol=1e-4), (
-    f"Not yet: the forward difference is not {float(predicted_forward):.4f}. Its error here is 20h + 3h², "
-    f"with h = {step_h}.")
-print(f"Correct: {expected_central:.4f} and {expected_forward:.4f}, against the exact {exact:g}.")
+    f"Not yet: the forward difference is not {float(predicted_forward):.4f}. Its error here is "
+    f"20h + 3h², with h = {step_h}.")
+print(f"Correct: {expected_central:.4f} and {expected_forward:.4f}, against {exact:g}.")

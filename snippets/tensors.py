@@ -325,14 +325,17 @@ hints = {
 }
 for expression, shape in expected_shapes.items():
     assert expression in predicted_shapes, (
-        f"`predicted_shapes` has no entry for \"{expression}\": use the six expressions, as strings, as its keys.")
+        f"`predicted_shapes` has no entry for \"{expression}\": use the six expressions, as "
+        "strings, as its keys.")
     guess = predicted_shapes[expression]
     assert not isinstance(guess, int), (
-        f"`predicted_shapes[\"{expression}\"]` is the number {guess}. A shape is a tuple; a tuple of one "
-        f"size needs a comma, like ({guess},).")
-    assert isinstance(guess, (tuple, list)), f"Write each shape as a tuple, like (3, 4), not {guess!r}."
+        f"`predicted_shapes[\"{expression}\"]` is the number {guess}. A shape is a tuple; a "
+        f"tuple of one size needs a comma, like ({guess},).")
+    assert isinstance(guess, (tuple, list)), (
+        f"Write each shape as a tuple, like (3, 4), not {guess!r}.")
     assert tuple(guess) == shape, (
-        f"Not yet: `{expression}` does not have the shape {tuple(guess)}. Hint: {hints[expression]}")
+        f"Not yet: `{expression}` does not have the shape {tuple(guess)}. "
+        f"Hint: {hints[expression]}")
 print("Correct: all six shapes.")
 
 # %% ex_count
@@ -345,19 +348,20 @@ print("flattened for a linear layer:", flat_shape)
 # %% check_count
 # Run this after your answer to exercise 2.
 assert "per_image" in globals(), (
-    "Store how many numbers describe one image in `per_image` in the cell above, then run this cell again.")
+    "Store how many numbers describe one image in `per_image` in the cell above, then run "
+    "this cell again.")
 assert "flat_shape" in globals(), (
-    "Store the shape of the flattened batch in `flat_shape`, a tuple, then run this cell again.")
+    "Store the flattened batch's shape in `flat_shape`, a tuple, then run this cell again.")
 expected_per_image = 3 * 28 * 28  # channels × rows × columns
 assert per_image == expected_per_image, (
-    f"Not yet: `per_image` is {per_image}. One image is 3 channels, each of 28 rows of 28 pixels: multiply "
-    "the three sizes.")
+    f"Not yet: `per_image` is {per_image}. One image is 3 channels, each of 28 rows of 28 "
+    "pixels: multiply the three sizes.")
 assert isinstance(flat_shape, (tuple, list)), (
     f"`flat_shape` should be a tuple of two sizes, not {flat_shape!r}.")
 assert tuple(flat_shape) == (32, expected_per_image), (
-    f"Not yet: `flat_shape` is {tuple(flat_shape)}. The batch keeps one row per image, and each row holds "
-    "all of one image's numbers.")
-print(f"Correct: {expected_per_image} numbers per image, and a batch of shape (32, {expected_per_image}).")
+    f"Not yet: `flat_shape` is {tuple(flat_shape)}. The batch keeps one row per image, and "
+    "each row holds all of one image's numbers.")
+print(f"Correct: one image is {expected_per_image} numbers; the batch becomes {tuple(flat_shape)}.")
 
 # %% ex_bias_by_column
 table = torch.arange(6.0).reshape(2, 3)
@@ -367,14 +371,17 @@ print(shifted)
 
 # %% check_bias_by_column
 # Run this after your answer to exercise 3.
-assert "shifted" in globals(), "Make a tensor called `shifted` in the cell above, then run this cell again."
-assert isinstance(shifted, torch.Tensor), f"`shifted` should be a tensor, not {type(shifted).__name__}."
+assert "shifted" in globals(), (
+    "Make a tensor called `shifted` in the cell above, then run this cell again.")
+assert isinstance(shifted, torch.Tensor), (
+    f"`shifted` should be a tensor, not {type(shifted).__name__}.")
 assert shifted.shape == (2, 3), (
     f"`shifted` should keep the shape (2, 3) of `table`, not {tuple(shifted.shape)}.")
 expected_shifted = torch.tensor([[0.0 + 100, 1.0 + 100, 2.0 + 100],
                                  [3.0 + 200, 4.0 + 200, 5.0 + 200]])
 assert torch.allclose(shifted.float(), expected_shifted), (
-    f"Not yet: the first row of `table` should grow by 100 and the second by 200. You have\n{shifted}")
+    "Not yet: the first row of `table` should grow by 100 and the second by 200. You "
+    f"have\n{shifted}")
 print("Correct: each row grew by its own amount.")
 
 # %% ex_linear_shapes
@@ -393,7 +400,8 @@ assert isinstance(layer_shapes, dict), (
     f"`layer_shapes` should be a dict, not {type(layer_shapes).__name__}.")
 for key in ["weight", "bias", "output"]:
     assert key in layer_shapes, (
-        f"`layer_shapes` needs the three keys \"weight\", \"bias\" and \"output\"; \"{key}\" is missing.")
+        f"`layer_shapes` needs the three keys \"weight\", \"bias\" and \"output\"; \"{key}\" "
+        "is missing.")
     assert isinstance(layer_shapes[key], (tuple, list)), (
         f"Write each shape as a tuple, like (2, 4) or (4,), not {layer_shapes[key]!r}.")
 # nn.Linear(10, 3) holds one row of 10 weights and one bias for each of its 3 neurons,
@@ -401,13 +409,13 @@ for key in ["weight", "bias", "output"]:
 expected_weight, expected_bias = torch.zeros(3, 10), torch.zeros(3)
 expected_output = torch.zeros(5, 10) @ expected_weight.T + expected_bias
 assert tuple(layer_shapes["weight"]) == tuple(expected_weight.shape), (
-    f"Not yet: the weight is not {tuple(layer_shapes['weight'])}. nn.Linear stores it as (out_features, "
-    "in_features): one row per neuron.")
+    f"Not yet: the weight is not {tuple(layer_shapes['weight'])}. nn.Linear stores it as "
+    "(out_features, in_features): one row per neuron.")
 assert tuple(layer_shapes["bias"]) == tuple(expected_bias.shape), (
     f"Not yet: the bias is not {tuple(layer_shapes['bias'])}. Each neuron has one bias.")
 assert tuple(layer_shapes["output"]) == tuple(expected_output.shape), (
-    f"Not yet: the output is not {tuple(layer_shapes['output'])}. It is x @ weight.T + bias: one row per "
-    "example, one column per neuron.")
+    f"Not yet: the output is not {tuple(layer_shapes['output'])}. It is x @ weight.T + bias: "
+    "one row per example, one column per neuron.")
 print("Correct: the weight, the bias and the output.")
 
 # %% ex_row_fractions
@@ -417,15 +425,19 @@ print("row sums:", shares.sum(dim=1))
 
 # %% check_row_fractions
 # Run this after your answer to exercise 5.
-assert "shares" in globals(), "Make a tensor called `shares` in the cell above, then run this cell again."
-assert isinstance(shares, torch.Tensor), f"`shares` should be a tensor, not {type(shares).__name__}."
+assert "shares" in globals(), (
+    "Make a tensor called `shares` in the cell above, then run this cell again.")
+assert isinstance(shares, torch.Tensor), (
+    f"`shares` should be a tensor, not {type(shares).__name__}.")
 assert shares.shape == temps.shape, (
-    f"`shares` should have the shape {tuple(temps.shape)} of `temps`, not {tuple(shares.shape)}.")
-expected_shares = torch.stack([week1 / week1.sum(), week2 / week2.sum()])  # each week by its own total
+    f"`shares` should have the shape {tuple(temps.shape)} of `temps`, "
+    f"not {tuple(shares.shape)}.")
+# each week divided by its own total
+expected_shares = torch.stack([week1 / week1.sum(), week2 / week2.sum()])
 assert not torch.allclose(shares.sum(dim=0), torch.ones(7)), (
-    "Not yet: your columns sum to 1, so you divided each day by the total of that day over both weeks. "
-    "Sum along dim=1 instead, keeping that dimension.")
+    "Not yet: your columns sum to 1, so you divided each day by the total of that day over "
+    "both weeks. Sum along dim=1 instead, keeping that dimension.")
 assert torch.allclose(shares, expected_shares), (
-    "Not yet: each row should be that week's temperatures divided by the week's total, so that it sums to "
-    f"1. Your rows sum to {shares.sum(dim=1).tolist()}.")
+    "Not yet: each row should be that week's temperatures divided by the week's total, so "
+    f"that it sums to 1. Your rows sum to {shares.sum(dim=1).tolist()}.")
 print("Correct: each week's shares sum to 1.")
