@@ -434,10 +434,10 @@ assert shares.shape == temps.shape, (
     f"not {tuple(shares.shape)}.")
 # each week divided by its own total
 expected_shares = torch.stack([week1 / week1.sum(), week2 / week2.sum()])
-assert not torch.allclose(shares.sum(dim=0), torch.ones(7)), (
+assert not torch.allclose(shares.float().sum(dim=0), torch.ones(7)), (
     "Not yet: your columns sum to 1, so you divided each day by the total of that day over "
     "both weeks. Sum along dim=1 instead, keeping that dimension.")
-assert torch.allclose(shares, expected_shares), (
+assert torch.allclose(shares.float(), expected_shares), (
     "Not yet: each row should be that week's temperatures divided by the week's total, so "
     f"that it sums to 1. Your rows sum to {shares.sum(dim=1).tolist()}.")
 print("Correct: each week's shares sum to 1.")

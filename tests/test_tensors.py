@@ -302,6 +302,7 @@ def test_count_check(chapter):
 def test_row_offset_check(chapter):
     table = torch.arange(6.0).reshape(2, 3)
     assert run_check(chapter, "check_bias_by_column", shifted=table + torch.tensor([[100.0], [200.0]]))
+    assert run_check(chapter, "check_bias_by_column", shifted=torch.arange(6).reshape(2, 3) + torch.tensor([[100], [200]]))
     check_rejects(chapter, "check_bias_by_column", shifted=table + torch.tensor([100.0, 200.0, 0.0]))  # per column
     check_rejects(chapter, "check_bias_by_column", shifted=table + 100)
     assert "(2, 3)" in check_rejects(chapter, "check_bias_by_column", shifted=torch.zeros(2, 1))
@@ -320,6 +321,7 @@ def test_layer_shape_check(chapter):
 def test_row_fraction_check(chapter):
     temps = chapter["temps"]
     assert run_check(chapter, "check_row_fractions", shares=temps / temps.sum(dim=1, keepdim=True))
+    assert run_check(chapter, "check_row_fractions", shares=temps.double() / temps.double().sum(dim=1, keepdim=True))
     assert "dim=1" in check_rejects(chapter, "check_row_fractions", shares=temps / temps.sum(dim=0))  # per day
     check_rejects(chapter, "check_row_fractions", shares=temps / temps.sum())  # by the fortnight's total
     check_rejects(chapter, "check_row_fractions", shares=temps.sum(dim=1))
