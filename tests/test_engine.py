@@ -508,6 +508,31 @@ print(model.weight.grad, x)
     assert chosen == ["imports", "model", "train", "rebound"]
 
 
+def test_a_labs_tex_is_marked_for_the_sites_katex_and_code_and_prices_are_left_alone():
+    from snippets._book.labs import mark_math
+
+    html = "<p>by $1/\\sqrt{n}$ for $5 or $6; <code>s = '$x$'</code></p><pre>$y$</pre><p>$$w = (1 - \\eta) w$$</p>"
+    assert mark_math(html) == ('<p>by <span class="arithmatex">\\(1/\\sqrt{n}\\)</span> for $5 or $6; '
+                               "<code>s = '$x$'</code></p><pre>$y$</pre>"
+                               '<p><div class="arithmatex">\\[w = (1 - \\eta) w\\]</div></p>')
+
+
+def test_slim_code_keeps_the_text_and_colours_with_fewer_spans():
+    import re
+
+    from snippets._book.slim import slim_code
+
+    html = ('<p><span class="n">prose</span></p><code><span class="n">x</span><span class="w"> </span><span class="o">=</span>'
+            ' <span class="n">f</span><span class="p">(</span><span class="sa">f</span><span class="s2">&quot;a</span>'
+            '<span class="si">{</span><span class="n">b</span><span class="si">}</span><span class="s2">&quot;</span>'
+            '<span class="p">)</span> <span class="p">[</span><span class="mi">1</span><span class="p">]</span></code>')
+    slim = slim_code(html)
+    assert re.sub("<[^>]+>", "", slim) == re.sub("<[^>]+>", "", html)  # the same text: copying gives the same code
+    assert slim == ('<p><span class="n">prose</span></p><code>x <span class="p">=</span> f<span class="p">(</span>'
+                    '<span class="sa">f</span><span class="s2">&quot;a{</span>b<span class="s2">}&quot;</span>'
+                    '<span class="p">) [</span><span class="mi">1</span><span class="p">]</span></code>')
+
+
 def test_lab_pages_link_one_shared_stylesheet_in_place_of_their_inline_styles(tmp_path):
     from snippets._book.labs import shared_styles
 

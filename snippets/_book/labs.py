@@ -307,3 +307,19 @@ def shared_styles(page: str, site_dir: Path, root: str) -> str:
     first = STYLE.search(page)
     page = page[:first.start()] + f'<link rel="stylesheet" href="{root}{name}">\n' + STYLE.sub("", page[first.start():])
     return MERMAID.sub("", page)
+
+
+CODE = re.compile(r"(<pre\b.*?</pre>|<code\b.*?</code>|<script\b.*?</script>)", re.S)
+DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
+INLINE_MATH = re.compile(r"(?<![\\$\w])\$(?=\S)([^$\n]+?)(?<=\S)\$(?![\w$])")
+
+
+def mark_math(page: str) -> str:
+    """A notebook's Markdown keeps its TeX as ``$...$``, which Jupyter typesets. On the site, wrap it as
+    pymdownx.arithmatex does, so the page loads the site's KaTeX (docs/overrides/main.html) and it is
+    typeset the same way as the chapters' math. Code is left alone."""
+    parts = CODE.split(page)
+    for k in range(0, len(parts), 2):
+        text = DISPLAY_MATH.sub(lambda m: f'<div class="arithmatex">\\[{m.group(1)}\\]</div>', parts[k])
+        parts[k] = INLINE_MATH.sub(lambda m: f'<span class="arithmatex">\\({m.group(1)}\\)</span>', text)
+    return "".join(parts)

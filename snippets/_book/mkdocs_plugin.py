@@ -24,7 +24,7 @@ from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 from watchdog.observers.polling import PollingObserver
 
-from snippets._book import book, cache, companions, labs, pdf, reference, report, serve
+from snippets._book import book, cache, companions, labs, pdf, reference, report, serve, slim
 from snippets._book.cells import BookError, Page, display_path, module_path, rewrite
 from snippets._book.render import check_figures, figure_path, render_page
 from snippets._book.run import CellResult
@@ -195,8 +195,8 @@ class BookPlugin(BasePlugin[BookConfig]):
             module = posixpath.splitext(posixpath.basename(page.file.src_uri))[0]
             title, _, src = self.labs[module]
             chapter = get_relative_url(files.get_file_from_path(src).url, page.file.url)
-            return companions.lab_links(module, title, chapter, config.repo_url) + html_text
-        return html_text
+            return companions.lab_links(module, title, chapter, config.repo_url) + labs.mark_math(html_text)
+        return slim.slim_code(html_text)  # the same colours with fewer elements (snippets/_book/slim.py)
 
     def on_post_page(self, output, page, config):
         """A lab page carries mkdocs-jupyter's styles inline, about 600 kB; every lab shares one copy instead."""
@@ -240,6 +240,8 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         src = page.file.src_uri
+        if src.endswith(".ipynb"):  # a lab, written by the build: its code may hold "{{" (a dict in an f-string)
+            return markdown
         if src not in self.pages and re.search(r"^::: snippets\.", markdown, re.M):  # the API reference
             files_of = {s: (Path(config.docs_dir) / s, module_path(p.module, self.snippets_dir)) for s, p in self.pages.items()}
             markdown = reference.expand_reference(markdown, self.pages, files_of)
