@@ -913,12 +913,12 @@ print(f"numel: {n_digits_net:,d}")
 # %% check_count
 # Run this after your answer to exercise 2.
 assert "n_digits_net" in globals(), "Write your parameter count into `n_digits_net`, then run this cell again."
-assert isinstance(n_digits_net, int), f"`n_digits_net` should be a whole number, not {type(n_digits_net).__name__}."
+assert isinstance(n_digits_net, (int, float)), f"`n_digits_net` should be a number, not {type(n_digits_net).__name__}."
 expected_sizes = [64, 32, 16, 10]
 expected_weights = sum(a * b for a, b in zip(expected_sizes[:-1], expected_sizes[1:]))
 expected_count = expected_weights + sum(expected_sizes[1:])   # plus one bias per output of each layer
 assert n_digits_net != expected_weights, "Not yet: you counted the weights. Each layer also has one bias per output."
-assert n_digits_net == expected_count, (f"Not yet: `n_digits_net` is {n_digits_net:,d}. A layer from a inputs to b "
+assert n_digits_net == expected_count, (f"Not yet: `n_digits_net` is {n_digits_net:,}. A layer from a inputs to b "
                                         "outputs has a·b weights and b biases; add up the three layers.")
 print(f"Correct: the 64 → 32 → 16 → 10 network has {expected_count:,d} parameters.")
 

@@ -550,8 +550,8 @@ for missing in sorted(all_tables - tables):
 # Run this after your answer to exercise 2.
 assert "n_computable" in globals(), ("Write how many of the 16 gates one perceptron can compute into `n_computable`, "
                                      "then count them on the grid and run this cell again.")
-assert isinstance(n_computable, int), (f"`n_computable` should be a whole number, not {type(n_computable).__name__}. "
-                                       "If you collected the truth tables in a set, store its `len`.")
+assert isinstance(n_computable, (int, float)), (f"`n_computable` should be a number, not {type(n_computable).__name__}. "
+                                                "If you collected the truth tables in a set, store its `len`.")
 grid_tables = {tuple(perceptron(x1, x2, *wt) for x1, x2 in INPUTS) for wt in weight_grid}
 assert n_computable <= 16, f"There are only 16 two-input gates, so `n_computable` cannot be {n_computable}."
 assert n_computable != 16, "Not all 16: Argument 1 showed that no perceptron computes XOR."
