@@ -512,7 +512,7 @@ assert your_batch_loss.numel() == 1, (
 assert torch.allclose(your_batch_loss.float(), expected_batch_loss, atol=1e-5), (
     f"Not yet: on `batch_logits` and `batch_labels` you get {your_batch_loss.item():.6f}, "
     f"F.cross_entropy {expected_batch_loss.item():.6f}. "
-    "Per example, the loss is log(sum_j e^(z_j)) - z_label.")
+    "Per example, the loss is log(sum_j e^(z_j)) - z_label; return their mean.")
 for extreme_logits, extreme_label in [(big_logits, 0), (far_logits, 1)]:
     extreme_labels = torch.tensor([extreme_label])
     extreme_loss = torch.as_tensor(cross_entropy_from_scratch(extreme_logits, extreme_labels))

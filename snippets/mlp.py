@@ -901,9 +901,10 @@ assert not torch.allclose(your_z1, expected_x @ expected_W1 + expected_b1, atol=
     "Not yet: that is x @ W1, which reads the weights as (inputs, outputs). "
     "Row i holds hidden neuron i's weights.")
 assert torch.allclose(your_z1, expected_z1, atol=1e-3), (
-    f"Not yet: `z1_ex` is {your_z1.tolist()}. Hidden neuron 1 computes 0.5·2 + (-0.3)·3 + 0.1.")
+    f"Not yet: `z1_ex` is {[round(v, 4) for v in your_z1.tolist()]}. "
+    "Hidden neuron 1 computes 0.5·2 + (-0.3)·3 + 0.1.")
 assert your_h1.shape == (2,) and torch.allclose(your_h1, expected_h1, atol=1e-3), (
-    f"Not yet: `h1_ex` is {your_h1.tolist()}. "
+    f"Not yet: `h1_ex` is {[round(v, 4) for v in your_h1.tolist()]}. "
     "ReLU keeps each positive sum and turns each negative one into 0.")
 assert math.isclose(float(ex_output), expected_output, abs_tol=1e-3), (
     f"Not yet: `ex_output` is {float(ex_output)}. "
