@@ -504,8 +504,11 @@ print(f"scores {far_logits.tolist()[0]}, label 1: mine {mine_far:.4f}   PyTorch 
 assert "cross_entropy_from_scratch" in globals() and callable(cross_entropy_from_scratch), (
     "Define the function `cross_entropy_from_scratch(logits, labels)` in the cell above, "
     "then run this cell again.")
-your_batch_loss = torch.as_tensor(cross_entropy_from_scratch(batch_logits, batch_labels))
+your_batch_loss = cross_entropy_from_scratch(batch_logits, batch_labels)
 expected_batch_loss = F.cross_entropy(batch_logits, batch_labels)
+assert isinstance(your_batch_loss, torch.Tensor), (
+    f"Your function returned a {type(your_batch_loss).__name__}. Return a tensor, "
+    "as F.cross_entropy does, so that autograd can follow it.")
 assert your_batch_loss.numel() == 1, (
     f"Your function returned {your_batch_loss.numel()} numbers. "
     "It should return one: the mean of the per-example losses.")
@@ -515,7 +518,7 @@ assert torch.allclose(your_batch_loss.float(), expected_batch_loss, atol=1e-5), 
     "Per example, the loss is log(sum_j e^(z_j)) - z_label; return their mean.")
 for extreme_logits, extreme_label in [(big_logits, 0), (far_logits, 1)]:
     extreme_labels = torch.tensor([extreme_label])
-    extreme_loss = torch.as_tensor(cross_entropy_from_scratch(extreme_logits, extreme_labels))
+    extreme_loss = cross_entropy_from_scratch(extreme_logits, extreme_labels)
     assert torch.isfinite(extreme_loss).all(), (
         f"Not yet: scores {extreme_logits.tolist()[0]} with label {extreme_label} give "
         f"{extreme_loss.item()}. Subtract each row's maximum m before exp, and never take "

@@ -893,6 +893,7 @@ expected_b1 = torch.tensor([0.1, -0.1])
 expected_z1 = expected_W1 @ expected_x + expected_b1
 expected_h1 = torch.relu(expected_z1)
 expected_output = (expected_h1 @ torch.tensor([0.4, 0.6])).item()
+# torch.as_tensor makes a tensor from a list, and leaves a tensor as it is.
 your_z1 = torch.as_tensor(z1_ex, dtype=torch.float32).flatten()
 your_h1 = torch.as_tensor(h1_ex, dtype=torch.float32).flatten()
 assert your_z1.shape == (2,), (
