@@ -929,7 +929,7 @@ assert isinstance(n_digits_net, (int, float)), (
     f"`n_digits_net` should be a number, not {type(n_digits_net).__name__}.")
 expected_sizes = [64, 32, 16, 10]
 expected_weights = sum(a * b for a, b in zip(expected_sizes[:-1], expected_sizes[1:]))
-expected_count = expected_weights + sum(expected_sizes[1:])   # plus a bias per output of each layer
+expected_count = expected_weights + sum(expected_sizes[1:])   # plus one bias per output
 assert n_digits_net != expected_weights, (
     "Not yet: you counted the weights. Each layer also has one bias per output.")
 assert n_digits_net == expected_count, (
