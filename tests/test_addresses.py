@@ -90,7 +90,67 @@ def test_every_page_has_an_edit_link_to_a_file_that_exists(subpath_site):
             problems.append(f"{path}: the edit link points at {links[0][len(prefix):]}, which does not exist")
     assert not problems, "\n".join(problems)
     labs = [a["href"] for a in pages(subpath_site)["labs/tensors/"].find("a", rel="edit")]
-    assert labs == [prefix + "snippets/tensors.py"], "a lab is edited through its chapter's code"
+    assert labs == [prefix + "docs/tensors.md"], "a lab is edited through its chapter's Exercises section"
+
+
+def test_every_colab_link_opens_a_notebook_the_pages_workflow_publishes(subpath_site, tmp_path):
+    """Colab opens notebooks from GitHub only. The Pages workflow runs .ci/publish_notebooks.py, which
+    copies the site's notebooks to a branch; every "Open in Colab" link must name that branch of this
+    repository and a path the script put there."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    workflow = (ROOT / ".github" / "workflows" / "pages.yml").read_text()
+    steps = [s for job in yaml.safe_load(workflow)["jobs"].values() for s in job.get("steps", [])]
+    runs = [s["run"] for s in steps if "publish_notebooks.py" in s.get("run", "")]
+    assert len(runs) == 1 and re.search(r"publish_notebooks\.py site \S+ --push", runs[0]), runs
+    out = tmp_path / "branch"
+    subprocess.run([sys.executable, str(ROOT / ".ci" / "publish_notebooks.py"), str(subpath_site), str(out)], check=True)
+    published = {p.relative_to(out).as_posix() for p in out.rglob("*.ipynb")}
+
+    from snippets._book.companions import NOTEBOOK_BRANCH
+
+    repo = urlparse(REPO_URL).path.strip("/")
+    links = set()
+    for html in subpath_site.rglob("*.html"):
+        links |= set(re.findall(r'href="(https://colab\.research\.google\.com/[^"]+)"', html.read_text(encoding="utf-8")))
+    prefix = f"https://colab.research.google.com/github/{repo}/blob/{NOTEBOOK_BRANCH}/"
+    assert len(links) >= 20, "each chapter and each lab has a Colab link"
+    for link in sorted(links):
+        assert link.startswith(prefix), link
+        assert link[len(prefix):] in published, f"{link}: the workflow publishes no {link[len(prefix):]}"
+    chapters = (subpath_site / "tensors" / "index.html").read_text()
+    assert f'href="{prefix}downloads/tensors.ipynb"' in chapters
+    assert f'href="{prefix}downloads/labs/tensors.ipynb"' in (subpath_site / "labs" / "tensors" / "index.html").read_text()
+
+
+def test_the_notebooks_branch_is_pushed_as_one_commit_of_the_notebooks(tmp_path):
+    """The push half of .ci/publish_notebooks.py, against a bare repository standing in for GitHub."""
+    import subprocess
+    import sys
+
+    from snippets._book.companions import NOTEBOOK_BRANCH
+
+    git = lambda *args, cwd=tmp_path / "work": subprocess.run(["git", *args], cwd=cwd, check=True,  # noqa: E731
+                                                             capture_output=True, text=True).stdout.strip()
+    (tmp_path / "work").mkdir()
+    git("init", "-q", "--bare", str(tmp_path / "origin.git"), cwd=tmp_path)
+    git("init", "-q")
+    git("remote", "add", "origin", str(tmp_path / "origin.git"))
+    git("-c", "user.name=A", "-c", "user.email=a@example.org", "commit", "-q", "--allow-empty", "-m", "main")
+    site = tmp_path / "site" / "downloads" / "labs"
+    site.mkdir(parents=True)
+    (site / "tensors.ipynb").write_text("{}")
+    (site.parent / "tensors.ipynb").write_text("{}")
+    for attempt in (1, 2):  # a second deployment replaces the branch: still one commit
+        proc = subprocess.run([sys.executable, str(ROOT / ".ci" / "publish_notebooks.py"), str(tmp_path / "site"),
+                               str(tmp_path / "out"), "--push"], cwd=tmp_path / "work", capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    files = git("ls-tree", "-r", "--name-only", NOTEBOOK_BRANCH, cwd=tmp_path / "origin.git").split()
+    assert files == ["README.md", "downloads/labs/tensors.ipynb", "downloads/tensors.ipynb"]
+    assert git("rev-list", "--count", NOTEBOOK_BRANCH, cwd=tmp_path / "origin.git") == "1"
 
 
 def test_no_page_refers_to_another_host_except_in_plain_links(subpath_site):

@@ -15,9 +15,10 @@ import sys
 
 import pytest
 
-from conftest import chapter_modules
+from conftest import ROOT, chapter_modules
 
 CHAPTERS = chapter_modules()
+LABS = [name for name in CHAPTERS if "\n## Exercises" in (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")]
 
 
 def stdout_of(cell: dict) -> str:
@@ -74,10 +75,66 @@ def test_script_runs_alone_in_an_empty_folder(built_site, tmp_path, name):
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_chapter_page_links_to_its_lab_and_downloads(built_site, name):
     html = (built_site / name / "index.html").read_text()
-    for href in (f"../labs/{name}/", f"../downloads/{name}.ipynb", f"../downloads/{name}.py"):
+    for href in (f"../downloads/{name}.ipynb", f"../downloads/{name}.py"):
         assert f'href="{href}"' in html
+    assert (f'href="../labs/{name}/"' in html) == (name in LABS), "a chapter with exercises links to its lab"
+    if name not in LABS:
+        assert not (built_site / "labs" / name).exists()
+        return
     lab = (built_site / "labs" / name / "index.html").read_text()
     assert "jp-Notebook" in lab or "jupyter-wrapper" in lab
+    assert f'href="../../downloads/labs/{name}.ipynb"' in lab and f'href="../../{name}/"' in lab
+
+
+def run_lab(notebook, tmp_path, monkeypatch):
+    import nbclient
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return notebook
+
+
+def errors(cell) -> list[dict]:
+    return [o for o in cell.outputs if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("name", LABS)
+def test_lab_checks_fail_helpfully_when_empty_and_pass_with_the_solutions(built_site, tmp_path, monkeypatch, name):
+    """The lab as a learner downloads it, run in a fresh kernel twice: with every answer cell left empty,
+    each check fails with an AssertionError raised in the check itself, whose message says what to do;
+    with each answer cell holding its exercise's solution, every check passes."""
+    import nbformat
+
+    from snippets._book import book, labs
+
+    path = built_site / "downloads" / "labs" / f"{name}.ipynb"
+    empty = run_lab(nbformat.read(path, as_version=4), tmp_path, monkeypatch)
+    setup = [c for c in empty.cells if "setup" in c.metadata.get("tags", [])]
+    checks = [c for c in empty.cells if "check" in c.metadata.get("tags", [])]
+    answers = [c for c in empty.cells if "answer" in c.metadata.get("tags", [])]
+    assert len(setup) == 1 and not errors(setup[0]), errors(setup[0])
+    assert len(checks) >= len(answers) > 0
+    for cell in checks:
+        found = errors(cell)
+        assert [e.ename for e in found] == ["AssertionError"], f"{name}, {cell.id}: {found}"
+        assert len(found[0].evalue) > 20, f"{name}, {cell.id}: a failed check says what to do: {found[0].evalue!r}"
+        trace = "\n".join(found[0].traceback)
+        assert "site-packages" not in trace and not re.search(r'File "?/', trace), f"{name}, {cell.id}: raised deep inside:\n{trace}"
+
+    markdown, page = book.read_page(ROOT / "docs" / f"{name}.md")
+    solutions = labs.answers(page, markdown)
+    filled = nbformat.read(path, as_version=4)
+    for cell in filled.cells:
+        if cell.id in solutions:
+            cell.source = solutions[cell.id]
+    filled = run_lab(filled, tmp_path, monkeypatch)
+    for cell in filled.cells:
+        if cell.cell_type == "code":
+            assert not errors(cell), f"{name}, {cell.id} with the solutions filled in: {errors(cell)}"
+    for cell in filled.cells:
+        if "check" in cell.metadata.get("tags", []):
+            assert stdout_of(cell).startswith("Correct"), f"{name}, {cell.id}: {stdout_of(cell)!r}"
 
 
 @pytest.mark.parametrize("name", CHAPTERS)

@@ -408,12 +408,145 @@ def test_a_good_book_builds_and_shows_its_output(tmp_path):
 
 
 def test_open_in_colab_is_built_from_a_github_repo_url():
-    from snippets._book.companions import colab_url
+    from snippets._book.companions import NOTEBOOK_BRANCH, colab_url
 
-    assert colab_url("https://github.com/someone/nn-book", "tensors") == (
-        "https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/tensors.ipynb")
-    assert colab_url("https://github.com/someone/nn-book/", "mlp").endswith("/someone/nn-book/blob/gh-pages/downloads/mlp.ipynb")
-    assert colab_url(None, "tensors") is None and colab_url("https://gitlab.com/a/b", "tensors") is None
+    assert colab_url("https://github.com/someone/nn-book", "downloads/tensors.ipynb") == (
+        f"https://colab.research.google.com/github/someone/nn-book/blob/{NOTEBOOK_BRANCH}/downloads/tensors.ipynb")
+    assert colab_url("https://github.com/someone/nn-book/", "downloads/labs/mlp.ipynb").endswith(
+        "/someone/nn-book/blob/notebooks/downloads/labs/mlp.ipynb")
+    assert colab_url(None, "downloads/tensors.ipynb") is None and colab_url("https://gitlab.com/a/b", "x.ipynb") is None
+
+
+LAB_MODULE = """\
+# %% data
+import torch
+
+table = torch.ones(2, 3)
+unused = torch.zeros(5)
+print(table.shape)
+
+# %% ex_double
+doubled = table * 2
+print(doubled)
+
+# %% check_double
+# Check exercise 1.
+assert "doubled" in globals(), "Make `doubled` in the cell above first."
+assert torch.equal(doubled, table * 2), "Each number of `doubled` is twice the one in `table`."
+print("Correct: twice each number.")
+"""
+LAB_PAGE = """\
+{{ cell data }}
+
+## Exercises
+
+**1. Double it.** Make `doubled`, twice `table`. The table has {{ table.numel() }} numbers.
+
+??? success "Solution"
+    {{ cell ex_double }}
+
+    Multiplying by 2 doubles all {{ doubled.numel() }} of them.
+
+    {{ cell check_double fold="Check your answer" }}
+"""
+
+
+def test_a_lab_is_the_exercises_as_a_workbook_prompt_answer_check_and_folded_solution(tmp_path):
+    import nbformat
+
+    from snippets._book import labs
+    from snippets._book.cells import parse_page
+    from snippets._book.run import CellResult
+
+    (tmp_path / "demo.py").write_text(LAB_MODULE)
+    page = parse_page("docs/demo.md", LAB_PAGE, "demo", tmp_path)
+    results = [CellResult("data", "torch.Size([2, 3])\n", values=["6"]),
+               CellResult("ex_double", "", values=["6"]), CellResult("check_double", "Correct\n")]
+    notebook = nbformat.reads(labs.lab_notebook(page, LAB_PAGE, results, "https://example.org/book/"), as_version=4)
+    nbformat.validate(notebook)
+    kinds = [(c.cell_type, c.metadata.get("tags", [])) for c in notebook.cells]
+    assert kinds[3:] == [("code", ["setup"]), ("markdown", []), ("code", ["answer"]), ("code", ["check"]), ("markdown", [])]
+    setup, prompt, answer, check, solution = notebook.cells[3:]
+    assert setup.source == "import torch\n\ntable = torch.ones(2, 3)\nunused = torch.zeros(5)\nprint(table.shape)"
+    assert prompt.source.startswith("## Exercise 1: Double it\n\nMake `doubled`, twice `table`. The table has 6 numbers.")
+    assert answer.source.startswith("# Your answer to exercise 1") and "doubled" not in answer.source
+    assert check.source == page.cells[2].code and not any(o for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
+    assert solution.source.startswith("<details><summary>Solution to exercise 1</summary>")
+    assert "doubled = table * 2" in solution.source and "all 6 of them" in solution.source and "{{" not in solution.source
+    assert "Check your answer" not in solution.source
+    assert labs.answers(page, LAB_PAGE) == {"answer-1": "doubled = table * 2\nprint(doubled)"}
+    assert labs.lab_notebook(page, "{{ cell data }}\n", results) is None  # no exercises, no lab
+
+
+def test_a_labs_setup_holds_the_earlier_cells_its_exercises_need_and_no_others():
+    from snippets._book.cells import parse_cells
+    from snippets._book.labs import setup_cells
+
+    cells = parse_cells("""\
+# %% imports
+import torch
+# %% plot
+import matplotlib.pyplot as plt
+plt.plot([1, 2])
+# %% model
+model = torch.nn.Linear(2, 1)
+other = 3
+# %% train
+for step in range(3):
+    loss = model(torch.ones(2)).sum()
+    loss.backward()
+# %% shadowed
+x = 1
+# %% rebound
+x = 2
+print(other, torch.tanh(torch.ones(1)))
+# %% exercise
+print(model.weight.grad, x)
+""", "demo.py")
+    chosen = [c.name for c in setup_cells(cells[:-1], cells[-1:])]
+    # train changes model (a method call on it), rebound's x hides shadowed's; the plot is not needed.
+    assert chosen == ["imports", "model", "train", "rebound"]
+
+
+def test_a_labs_tex_is_marked_for_the_sites_katex_and_code_and_prices_are_left_alone():
+    from snippets._book.labs import mark_math
+
+    html = "<p>by $1/\\sqrt{n}$ for $5 or $6; <code>s = '$x$'</code></p><pre>$y$</pre><p>$$w = (1 - \\eta) w$$</p>"
+    assert mark_math(html) == ('<p>by <span class="arithmatex">\\(1/\\sqrt{n}\\)</span> for $5 or $6; '
+                               "<code>s = '$x$'</code></p><pre>$y$</pre>"
+                               '<p><div class="arithmatex">\\[w = (1 - \\eta) w\\]</div></p>')
+
+
+def test_slim_code_keeps_the_text_and_colours_with_fewer_spans():
+    import re
+
+    from snippets._book.slim import slim_code
+
+    html = ('<p><span class="n">prose</span></p><code><span class="n">x</span><span class="w"> </span><span class="o">=</span>'
+            ' <span class="n">f</span><span class="p">(</span><span class="sa">f</span><span class="s2">&quot;a</span>'
+            '<span class="si">{</span><span class="n">b</span><span class="si">}</span><span class="s2">&quot;</span>'
+            '<span class="p">)</span> <span class="p">[</span><span class="mi">1</span><span class="p">]</span></code>')
+    slim = slim_code(html)
+    assert re.sub("<[^>]+>", "", slim) == re.sub("<[^>]+>", "", html)  # the same text: copying gives the same code
+    assert slim == ('<p><span class="n">prose</span></p><code>x <span class="p">=</span> f<span class="p">(</span>'
+                    '<span class="sa">f</span><span class="s2">&quot;a{</span>b<span class="s2">}&quot;</span>'
+                    '<span class="p">) [</span><span class="mi">1</span><span class="p">]</span></code>')
+
+
+def test_lab_pages_link_one_shared_stylesheet_in_place_of_their_inline_styles(tmp_path):
+    from snippets._book.labs import shared_styles
+
+    page = ('<html><head></head><body><article><style type="text/css">\n.a { color: red; }\n</style>\n'
+            '<style type="text/css">.b{}</style><div class="jupyter-wrapper">x</div>'
+            '<script type="module">\n  document.addEventListener("DOMContentLoaded", async () => {\n'
+            '    const diagrams = document.querySelectorAll(".jp-Mermaid > pre.mermaid");\n'
+            '    import("https://cdnjs.cloudflare.com/x.mjs")\n  });\n</script>\n</article></body></html>')
+    out = shared_styles(page, tmp_path, "../../")
+    assert "<style" not in out and "cdnjs" not in out and '<div class="jupyter-wrapper">x</div>' in out
+    (sheet,) = (tmp_path / "assets" / "stylesheets").glob("jupyter-*.css")
+    assert f'<link rel="stylesheet" href="../../assets/stylesheets/{sheet.name}">' in out
+    assert ".a { color: red; }" in sheet.read_text() and ".b{}" in sheet.read_text()
+    assert shared_styles(page, tmp_path, "../../") == out  # the same styles, the same file
 
 
 def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp_path):
@@ -424,7 +557,7 @@ def test_chapter_links_to_its_notebook_script_and_colab_when_repo_url_is_set(tmp
     assert proc.returncode == 0, proc.stderr[-3000:]
     html = (book / "site" / "index.html").read_text()
     assert 'href="downloads/demo.ipynb"' in html and 'href="downloads/demo.py"' in html
-    assert 'href="https://colab.research.google.com/github/someone/nn-book/blob/gh-pages/downloads/demo.ipynb"' in html
+    assert 'href="https://colab.research.google.com/github/someone/nn-book/blob/notebooks/downloads/demo.ipynb"' in html
     notebook = json.loads((book / "site" / "downloads" / "demo.ipynb").read_text())
     code = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code[0]["outputs"][0]["text"] == ["42\n"]

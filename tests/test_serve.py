@@ -250,7 +250,8 @@ def wait_for(ready, timeout: float = 60):
 
 
 def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkpoint_then_its_lab(tmp_path):
-    book = make_book(tmp_path, MODULE, PAGE, options="companions: true", config="watch: [snippets]\n")
+    page = PAGE.replace("{{ cell last }}", '## Exercises\n\n**1. The last cell.** Run it.\n\n??? success "Solution"\n    {{ cell last }}')
+    book = make_book(tmp_path, MODULE, page, options="companions: true", config="watch: [snippets]\n")
     module = book / "snippets" / "demo.py"
     port = free_port()
     log = tmp_path / "serve.log"

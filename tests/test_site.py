@@ -112,10 +112,34 @@ def test_each_chapter_has_its_page_module_tests_lab_and_reference():
         assert re.search(rf"^snippets: {name}$", page, re.M), f"docs/{name}.md must name snippets: {name}"
         assert (ROOT / "tests" / f"test_{name}.py").is_file(), f"tests/test_{name}.py is missing"
         assert f" {name}.md" in nav, f"{name} is missing from the nav"
-        if "\n## Exercises" in page:  # a lab is a chapter's exercises to work in
-            assert f"labs/{name}.ipynb" in nav, f"{name}'s lab is missing from the nav"
+        assert f"labs/{name}.ipynb" not in nav, "the nav lists each chapter once: its lab is on the Labs page"
         if re.search(r"^(def|class) [a-zA-Z]", (ROOT / "snippets" / f"{name}.py").read_text(), re.M):
             assert f"::: snippets.{name}" in reference, f"{name} is missing from the API reference"
+
+
+def test_the_labs_page_lists_each_chapters_lab_in_reading_order_and_the_nav_lists_it_once(built_site):
+    config = yaml_load((ROOT / "mkdocs.yml").read_text())
+    assert yaml.safe_dump(config["nav"]).count("labs/") == 1
+    with_exercises = [name for name in CHAPTERS if "\n## Exercises" in (DOCS / f"{name}.md").read_text()]
+    assert len(with_exercises) >= 10
+    index = (built_site / "labs" / "index.html").read_text()
+    table = index[index.index("<table>"): index.index("</table>")]
+    assert re.findall(r'<a href="(\w+)/">Open the lab</a>', table) == with_exercises
+    for name in with_exercises:
+        assert f'href="../downloads/labs/{name}.ipynb"' in table
+        assert (built_site / "downloads" / "labs" / f"{name}.ipynb").is_file()
+
+
+def test_lab_pages_share_one_stylesheet_and_stay_small(built_site):
+    """mkdocs-jupyter writes about 600 kB of styles into each lab page; the build moves them into one file."""
+    sheets = set()
+    for lab in sorted((built_site / "labs").glob("*/index.html")):
+        html = lab.read_text()
+        assert '<style type="text/css">' not in html, f"{lab}: inline styles"
+        assert "cdnjs.cloudflare.com" not in html, f"{lab}: a loader for another host's script"
+        sheets |= set(re.findall(r'href="\.\./\.\./(assets/stylesheets/jupyter-\w+\.css)"', html))
+        assert lab.stat().st_size < 150 * 1024, f"{lab}: {lab.stat().st_size / 1024:.0f} KB"
+    assert len(sheets) == 1 and (built_site / sheets.pop()).is_file()
 
 
 def test_the_build_report_lists_every_chapter_in_reading_order(built_site):

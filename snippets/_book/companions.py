@@ -1,12 +1,14 @@
 """Companions: each chapter as a Jupyter notebook (with the build's outputs) and as one runnable script.
 
 Owns the files a reader downloads or opens in a lab: the notebook (made in
-``snippets/_book/notebook.py``), :func:`companion_script`, the "Open in Colab" address (:func:`colab_url`) and the row of links
-under a chapter's title (:func:`companion_links`).
+``snippets/_book/notebook.py``), the lab (``snippets/_book/labs.py``), :func:`companion_script`, the
+"Open in Colab" address (:func:`colab_url`) and the rows of links under a chapter's title
+(:func:`companion_links`) and atop a lab (:func:`lab_links`).
 """
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 
@@ -29,21 +31,34 @@ def companion_script(page: Page, title: str) -> str:
     return "\n".join(parts)
 
 
-def colab_url(repo_url: str | None, module: str) -> str | None:
-    """An "Open in Colab" address for a GitHub repository whose Pages branch holds ``downloads/``."""
+# The Pages workflow (.github/workflows/pages.yml) pushes the site's downloads/ folder to this branch:
+# Colab opens notebooks from GitHub only, and the Pages site itself is not a GitHub path.
+NOTEBOOK_BRANCH = "notebooks"
+
+
+def colab_url(repo_url: str | None, path: str) -> str | None:
+    """An "Open in Colab" address for a notebook at ``path`` of the site (``downloads/tensors.ipynb``),
+    as the Pages workflow publishes it to the repository's :data:`NOTEBOOK_BRANCH`; None off GitHub."""
     match = re.match(r"https://github\.com/([^/]+)/([^/]+?)/?$", repo_url or "")
     if not match:
         return None
-    return f"https://colab.research.google.com/github/{match[1]}/{match[2]}/blob/gh-pages/downloads/{module}.ipynb"
+    return f"https://colab.research.google.com/github/{match[1]}/{match[2]}/blob/{NOTEBOOK_BRANCH}/{path}"
 
 
-
-def companion_links(module: str, page_dir: str, repo_url: str | None) -> list[tuple[str, str]]:
-    """The links under a chapter's title: its lab, its notebook and script downloads, and Colab when on GitHub."""
+def companion_links(module: str, page_dir: str, repo_url: str | None, lab: bool = False) -> list[tuple[str, str]]:
+    """The links under a chapter's title: its lab (when it has exercises), its notebook and script, and Colab on GitHub."""
     rel = lambda path: posixpath.relpath(path, page_dir or ".")  # noqa: E731
-    links = [("Run it as a notebook (lab)", rel(f"labs/{module}.ipynb")),
-             ("Download notebook (.ipynb)", rel(f"downloads/{module}.ipynb")),
-             ("Download script (.py)", rel(f"downloads/{module}.py"))]
-    if colab := colab_url(repo_url, module):
+    links = [("Exercises as a lab", rel(f"labs/{module}.ipynb"))] if lab else []
+    links += [("Download notebook (.ipynb)", rel(f"downloads/{module}.ipynb")),
+              ("Download script (.py)", rel(f"downloads/{module}.py"))]
+    if colab := colab_url(repo_url, f"downloads/{module}.ipynb"):
         links.append(("Open in Colab", colab))
     return links
+
+
+def lab_links(module: str, title: str, chapter_href: str, repo_url: str | None) -> str:
+    """The row of links at the top of a lab's page (``labs/<module>/``): its chapter, its download, Colab."""
+    links = [(f"The chapter: {title}", chapter_href), ("Download this lab (.ipynb)", f"../../downloads/labs/{module}.ipynb")]
+    if colab := colab_url(repo_url, f"downloads/labs/{module}.ipynb"):
+        links.append(("Open in Colab", colab))
+    return '<p class="book-links">' + " · ".join(f'<a href="{href}">{html.escape(label)}</a>' for label, href in links) + "</p>"

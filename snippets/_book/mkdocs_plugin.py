@@ -20,10 +20,11 @@ from mkdocs.config import base, config_options
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 from watchdog.observers.polling import PollingObserver
 
-from snippets._book import book, cache, companions, pdf, reference, report, serve
+from snippets._book import book, cache, companions, labs, pdf, reference, report, serve, slim
 from snippets._book.cells import BookError, Page, display_path, module_path, rewrite
 from snippets._book.render import check_figures, figure_path, render_page
 from snippets._book.run import CellResult
@@ -110,6 +111,7 @@ class BookPlugin(BasePlugin[BookConfig]):
         self.pages: dict[str, Page] = {}
         self.markdowns: dict[str, str] = {}  # each chapter's Markdown, for its notebook
         self.later: dict[Path, str] = {}  # lab notebooks to write after this build (see add_companions)
+        self.labs: dict[str, tuple[str, int, str]] = {}  # module → (chapter title, exercises, page), chapters with a lab
         references = set()  # pages with mkdocstrings blocks: they show the modules' docstrings
         self.snippets_dir = Path(config.config_file_path).parent / self.config.snippets_dir
         self.cache = Path(config.config_file_path).parent / self.config.cache_dir
@@ -139,7 +141,11 @@ class BookPlugin(BasePlugin[BookConfig]):
                 for k, svg in enumerate(result.figures):
                     files.append(File.generated(config, figure_path(page.module, result.name, k), content=svg))
             if self.config.companions:
-                self.add_companions(files, config, page, results)
+                self.add_companions(files, config, src, page, results)
+        if self.config.companions and self.labs:
+            order = [self.pages[src].module for src in book.nav_pages(config.nav or []) if src in self.pages]
+            self.labs = dict(sorted(self.labs.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
+            files.append(File.generated(config, "labs/index.md", content=labs.labs_index(self.labs, config.repo_url)))
         if self.config.report:
             reading = {src: k for k, src in enumerate(book.nav_pages(config.nav or []))}  # the report lists pages in this order
             runs = dict(sorted(self.runs.items(), key=lambda item: reading.get(item[0], len(reading))))
@@ -185,26 +191,42 @@ class BookPlugin(BasePlugin[BookConfig]):
             self.warming.start()
 
     def on_page_content(self, html_text, page, config, files):
-        if page.file.src_uri.startswith("labs/"):  # a lab repeats its chapter: let search find the chapter
-            page.meta["search"] = {"exclude": True}
-        return html_text
+        if page.file.src_uri.startswith("labs/") and page.file.src_uri.endswith(".ipynb"):
+            module = posixpath.splitext(posixpath.basename(page.file.src_uri))[0]
+            title, _, src = self.labs[module]
+            chapter = get_relative_url(files.get_file_from_path(src).url, page.file.url)
+            return companions.lab_links(module, title, chapter, config.repo_url) + labs.mark_math(html_text)
+        return slim.slim_code(html_text)  # the same colours with fewer elements (snippets/_book/slim.py)
 
-    def add_companions(self, files, config, page: Page, results: list[CellResult]) -> None:
-        """The chapter's notebook (rendered by mkdocs-jupyter under Labs, and downloadable) and its script."""
-        notebook = companions.companion_notebook(page, self.markdowns[page.src], results, config.site_url)
+    def on_post_page(self, output, page, config):
+        """A lab page carries mkdocs-jupyter's styles inline, about 600 kB; every lab shares one copy instead."""
+        if page.file.src_uri.startswith("labs/") and page.file.src_uri.endswith(".ipynb"):
+            output = labs.shared_styles(output, Path(config.site_dir), "../../")
+        return output
+
+    def add_companions(self, files, config, src: str, page: Page, results: list[CellResult]) -> None:
+        """The chapter's notebook and script (downloads), and its lab when it has exercises: a workbook that
+        mkdocs-jupyter renders under labs/ and that is downloadable too."""
+        markdown = self.markdowns[page.src]
+        notebook = companions.companion_notebook(page, markdown, results, config.site_url)
+        files.append(File.generated(config, f"downloads/{page.module}.ipynb", content=notebook))
+        files.append(File.generated(config, f"downloads/{page.module}.py",
+                                    content=companions.companion_script(page, page.title)))
+        lab_notebook = labs.lab_notebook(page, markdown, results, config.site_url)
+        if lab_notebook is None:
+            return
+        self.labs[page.module] = (page.title, labs.exercise_count(lab_notebook), src)
+        files.append(File.generated(config, f"downloads/labs/{page.module}.ipynb", content=lab_notebook))
         # mkdocs-jupyter reads a real file under a real source folder, so the lab gets one of its own.
         root = Path(config.config_file_path).parent / self.config.cache_dir / "generated"
         lab = root / "labs" / f"{page.module}.ipynb"
         lab.parent.mkdir(parents=True, exist_ok=True)
-        if not lab.is_file() or lab.read_text() != notebook:
+        if not lab.is_file() or lab.read_text() != lab_notebook:
             if self.dirty and lab.is_file():  # under `make serve`: the chapter first, its lab in a rebuild of its own
-                self.later[lab] = notebook
+                self.later[lab] = lab_notebook
             else:
-                lab.write_text(notebook)
+                lab.write_text(lab_notebook)
         files.append(File(f"labs/{page.module}.ipynb", str(root), config.site_dir, config.use_directory_urls))
-        files.append(File.generated(config, f"downloads/{page.module}.ipynb", content=notebook))
-        files.append(File.generated(config, f"downloads/{page.module}.py",
-                                    content=companions.companion_script(page, page.title)))
 
     def execute(self) -> dict:
         if os.environ.get("BOOK_EXECUTE", "1") == "0":
@@ -226,7 +248,8 @@ class BookPlugin(BasePlugin[BookConfig]):
             return markdown
         results, seed = self.runs[src].results, self.runs[src].seed
         page_dir = posixpath.dirname(src)
-        links = companions.companion_links(self.pages[src].module, page_dir, config.repo_url) if self.config.companions else []
+        module = self.pages[src].module
+        links = companions.companion_links(module, page_dir, config.repo_url, module in self.labs) if self.config.companions else []
         executed = os.environ.get("BOOK_EXECUTE", "1") != "0"
         return render_page(markdown, self.pages[src], results, seed, page_dir, links, executed=executed)
 
