@@ -881,14 +881,16 @@ print("other reading: z1 =", z1_other, " out =", torch.relu(z1_other) @ W2_ex + 
 # %% check_forward
 # Run this after your answer to exercise 1.
 assert "z1_ex" in globals(), (
-    "Store the hidden layer's weighted sums in `z1_ex` (two numbers), then run this cell again.")
+    "Store the hidden layer's weighted sums in `z1_ex` (two numbers), "
+    "then run this cell again.")
 assert "h1_ex" in globals(), (
     "Store the hidden layer's outputs after ReLU in `h1_ex` (two numbers), "
     "then run this cell again.")
 assert "ex_output" in globals(), (
-    "Store the network's output in `ex_output` (one number), then run this cell again.")
+    "Store the network's output in `ex_output` (one number), "
+    "then run this cell again.")
 expected_x = torch.tensor([2.0, 3.0])
-expected_W1 = torch.tensor([[0.5, -0.3], [0.2, 0.8]])   # row i: hidden neuron i's weights
+expected_W1 = torch.tensor([[0.5, -0.3], [0.2, 0.8]])   # row i: neuron i's weights
 expected_b1 = torch.tensor([0.1, -0.1])
 expected_z1 = expected_W1 @ expected_x + expected_b1
 expected_h1 = torch.relu(expected_z1)
@@ -897,8 +899,10 @@ expected_output = (expected_h1 @ torch.tensor([0.4, 0.6])).item()
 your_z1 = torch.as_tensor(z1_ex, dtype=torch.float32).flatten()
 your_h1 = torch.as_tensor(h1_ex, dtype=torch.float32).flatten()
 assert your_z1.shape == (2,), (
-    f"`z1_ex` should hold two numbers, one per hidden neuron, not {your_z1.numel()}.")
-assert not torch.allclose(your_z1, expected_x @ expected_W1 + expected_b1, atol=1e-3), (
+    f"`z1_ex` should hold two numbers, one per hidden neuron, "
+    f"not {your_z1.numel()}.")
+other_reading = expected_x @ expected_W1 + expected_b1
+assert not torch.allclose(your_z1, other_reading, atol=1e-3), (
     "Not yet: that is x @ W1, which reads the weights as (inputs, outputs). "
     "Row i holds hidden neuron i's weights.")
 assert torch.allclose(your_z1, expected_z1, atol=1e-3), (
@@ -928,13 +932,14 @@ assert "n_digits_net" in globals(), (
 assert isinstance(n_digits_net, (int, float)), (
     f"`n_digits_net` should be a number, not {type(n_digits_net).__name__}.")
 expected_sizes = [64, 32, 16, 10]
-expected_weights = sum(a * b for a, b in zip(expected_sizes[:-1], expected_sizes[1:]))
-expected_count = expected_weights + sum(expected_sizes[1:])   # plus one bias per output
+expected_pairs = list(zip(expected_sizes[:-1], expected_sizes[1:]))
+expected_weights = sum(a * b for a, b in expected_pairs)
+expected_count = expected_weights + sum(b for a, b in expected_pairs)  # + biases
 assert n_digits_net != expected_weights, (
     "Not yet: you counted the weights. Each layer also has one bias per output.")
 assert n_digits_net == expected_count, (
-    f"Not yet: `n_digits_net` is {n_digits_net:,}. A layer from a inputs to b outputs "
-    "has a·b weights and b biases; add up the three layers.")
+    f"Not yet: `n_digits_net` is {n_digits_net:,}. A layer from a inputs to "
+    "b outputs has a·b weights and b biases; add up the three layers.")
 print(f"Correct: the 64 → 32 → 16 → 10 network has {expected_count:,d} parameters.")
 
 # %% ex_linear_xor
@@ -952,15 +957,17 @@ assert "linear_solved" in globals(), (
     "Write how many of the 20 seeds you think solve XOR into `linear_solved`, "
     "then run this cell again.")
 assert "linear_best" in globals(), (
-    "Write the most points out of 4 that any run gets right into `linear_best`, "
-    "then run this cell again.")
+    "Write the most points out of 4 that any run gets right into "
+    "`linear_best`, then run this cell again.")
 expected_runs = train_xor_many(range(20), 8, nn.Identity())
 expected_solved = int((expected_runs["correct"] == 4).sum())
 expected_best = int(expected_runs["correct"].max())
 assert linear_solved == expected_solved, (
-    f"Not yet: `linear_solved` is {linear_solved}. Without an activation, the two layers "
-    "collapse into one linear layer. Can one line separate XOR?")
+    f"Not yet: `linear_solved` is {linear_solved}. Without an activation, the "
+    "two layers collapse into one linear layer. Can one line separate XOR?")
 assert linear_best == expected_best, (
-    f"Not yet: `linear_best` is {linear_best}. Run train_xor_many(range(20), 8, nn.Identity()) "
-    "and look at the largest entry of its 'correct'.")
-print(f"Correct: {expected_solved} of 20 solve it, and the best run gets {expected_best} of 4.")
+    f"Not yet: `linear_best` is {linear_best}. Run "
+    "train_xor_many(range(20), 8, nn.Identity()) and look at the largest "
+    "entry of its 'correct'.")
+print(f"Correct: {expected_solved} of 20 solve it, "
+      f"and the best run gets {expected_best} of 4.")

@@ -433,5 +433,6 @@ def test_cross_entropy_check_rejects_naive_and_unaveraged_versions(chapter):
     assert "maximum" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=via_softmax)
     assert "the mean" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=per_example)
     assert "Not yet" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=summed)
+    assert "a function" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=2.3)
     assert "Return a tensor" in failure(chapter, "check_cross_entropy",
                                         cross_entropy_from_scratch=lambda z, y: with_logsumexp(z, y).item())
