@@ -404,41 +404,159 @@ print(f"dL/dw = {w.grad.item():.4f}   dL/db = {b.grad.item():.4f}")
 print("inputs.grad =", inputs.grad, "   labels.grad =", labels.grad)
 
 # %% ex_polynomial
+# By hand: df/dx = 2xy + 3y² - 2 and df/dy = x² + 6xy, at (x, y) = (2, 3)
+dfdx = 2 * 2 * 3 + 3 * 3 ** 2 - 2
+dfdy = 2 ** 2 + 6 * 2 * 3
+
 x = torch.tensor(2.0, requires_grad=True)
 y = torch.tensor(3.0, requires_grad=True)
 f_xy = x ** 2 * y + 3 * x * y ** 2 - 2 * x + 5
 f_xy.backward()
 ex_value, ex_dx, ex_dy = f_xy.item(), x.grad.item(), y.grad.item()
 print(f"f(2, 3) = {ex_value:g}")
-print(f"df/dx   = {ex_dx:g}    by hand, 2xy + 3y² - 2 = {2 * 2 * 3 + 3 * 3 ** 2 - 2}")
-print(f"df/dy   = {ex_dy:g}    by hand, x² + 6xy = {2 ** 2 + 6 * 2 * 3}")
+print(f"df/dx   = {ex_dx:g}    by hand, 2xy + 3y² - 2 = {dfdx}")
+print(f"df/dy   = {ex_dy:g}    by hand, x² + 6xy = {dfdy}")
+
+# %% check_polynomial
+# Run this after your answer to exercise 1.
+assert "dfdx" in globals(), (
+    "Store your ∂f/∂x at (2, 3) in `dfdx` in the cell above, then run this cell again.")
+assert "dfdy" in globals(), (
+    "Store your ∂f/∂y at (2, 3) in `dfdy` in the cell above, then run this cell again.")
+for answer_name, answer in [("dfdx", dfdx), ("dfdy", dfdy)]:
+    assert isinstance(answer, (int, float, torch.Tensor)), (
+        f"`{answer_name}` should be a number, not {answer!r}.")
+poly_x = torch.tensor(2.0, requires_grad=True)
+poly_y = torch.tensor(3.0, requires_grad=True)
+poly_f = poly_x ** 2 * poly_y + 3 * poly_x * poly_y ** 2 - 2 * poly_x + 5
+poly_f.backward()  # autograd's answer
+assert math.isclose(float(dfdx), poly_x.grad.item(), abs_tol=1e-4), (
+    f"Not yet: `dfdx` is {float(dfdx):g}. Treat y as a constant, differentiate each of the "
+    "four terms in x, then put in x = 2 and y = 3.")
+assert math.isclose(float(dfdy), poly_y.grad.item(), abs_tol=1e-4), (
+    f"Not yet: `dfdy` is {float(dfdy):g}. Treat x as a constant this time: the terms without y "
+    "have slope 0.")
+print(f"Correct: ∂f/∂x = {poly_x.grad.item():g} and ∂f/∂y = {poly_y.grad.item():g}.")
 
 # %% ex_accumulate
+predicted_grad = 3 * (3 * 2.0 ** 2)  # each backward pass adds 3x² = 12 to x.grad
+
 x = torch.tensor(2.0, requires_grad=True)
 for _ in range(3):
     (x ** 3).backward()
 ex_accumulated = x.grad.item()
-print("x.grad after three backward() calls:", ex_accumulated)
+print("predicted:", predicted_grad, "  x.grad after three backward() calls:", ex_accumulated)
+
+# %% check_accumulate
+# Run this after your answer to exercise 2.
+assert "predicted_grad" in globals(), (
+    "Store your prediction of `x.grad` in `predicted_grad` in the cell above, then run this "
+    "cell again.")
+assert isinstance(predicted_grad, (int, float, torch.Tensor)), (
+    f"`predicted_grad` should be a number, not {predicted_grad!r}.")
+pile_x = torch.tensor(2.0, requires_grad=True)
+for _ in range(3):
+    (pile_x ** 3).backward()
+one_pass = 3 * 2.0 ** 2  # d(x³)/dx at x = 2
+assert not math.isclose(float(predicted_grad), one_pass), (
+    f"Not yet: {one_pass:g} is what one backward pass leaves in `x.grad`. Nothing clears it "
+    "between the three.")
+assert math.isclose(float(predicted_grad), pile_x.grad.item(), abs_tol=1e-4), (
+    f"Not yet: `predicted_grad` is {float(predicted_grad):g}. Each backward pass adds d(x³)/dx "
+    "at x = 2 to `x.grad`.")
+print(f"Correct: three passes leave {pile_x.grad.item():g} in `x.grad`.")
 
 # %% ex_grow
+predicted_doublings = 8     # 0.5 · 2⁷ = 64 is below 100, 0.5 · 2⁸ = 128 is not
+predicted_grow_grad = 2 ** 8  # the result is 0.5 doubled 8 times, so its slope is 2⁸
+
 x = torch.tensor(0.5, requires_grad=True)
 result, ex_doublings = grow(x)
 result.backward()
 ex_grow_grad = x.grad.item()
 print(f"grow(0.5) = {result.item():g} after {ex_doublings} doublings; d grow/dx = {ex_grow_grad:g}")
 
+# %% check_grow
+# Run this after your answer to exercise 3.
+assert "predicted_doublings" in globals(), (
+    "Store how many doublings you expect in `predicted_doublings` in the cell above, then run "
+    "this cell again.")
+assert "predicted_grow_grad" in globals(), (
+    "Store the gradient you expect in `predicted_grow_grad` in the cell above, then run this "
+    "cell again.")
+grow_x = torch.tensor(0.5, requires_grad=True)
+grow_result, grow_doublings = grow(grow_x)
+grow_result.backward()
+assert predicted_doublings == grow_doublings, (
+    f"Not yet: it is not {predicted_doublings} doublings. Double 0.5 by hand and count until "
+    "you reach 100.")
+assert isinstance(predicted_grow_grad, (int, float, torch.Tensor)), (
+    f"`predicted_grow_grad` should be a number, not {predicted_grow_grad!r}.")
+assert math.isclose(float(predicted_grow_grad), grow_x.grad.item()), (
+    f"Not yet: the gradient is not {float(predicted_grow_grad):g}. The result is x times 2, "
+    "once for each doubling: what is its slope in x?")
+print(f"Correct: {grow_doublings} doublings and a gradient of {grow_x.grad.item():g}.")
+
 # %% ex_relu_weight
+relu_w_grads = {-1: 4.0,   # w·x + b = 1 > 0: ReLU's slope is 1, so the gradient is x
+                -3: 0.0}   # w·x + b = -1 < 0: ReLU is flat there
+
 ex_relu_grads = {}
 for bias_value in [-1.0, -3.0]:
     w = torch.tensor(0.5, requires_grad=True)
     torch.relu(w * 4.0 + bias_value).backward()
     ex_relu_grads[bias_value] = w.grad.item()
-    print(f"b = {bias_value:g}: w·x + b = {0.5 * 4.0 + bias_value:g}, d relu(w·x + b)/dw = {w.grad.item():g}")
+    print(f"b = {bias_value:g}: w·x + b = {0.5 * 4.0 + bias_value:g}, "
+          f"d relu(w·x + b)/dw = {w.grad.item():g}   (predicted {relu_w_grads[bias_value]:g})")
+
+# %% check_relu_weight
+# Run this after your answer to exercise 4.
+assert "relu_w_grads" in globals(), (
+    "Make a dict called `relu_w_grads` in the cell above, then run this cell again.")
+assert isinstance(relu_w_grads, dict), (
+    "`relu_w_grads` should be a dict from each b to its gradient, not "
+    f"{type(relu_w_grads).__name__}.")
+for b_value in [-1, -3]:
+    assert b_value in relu_w_grads, (
+        f"`relu_w_grads` needs a gradient for b = {b_value}: use -1 and -3 as its keys.")
+    relu_w = torch.tensor(0.5, requires_grad=True)
+    neuron_input = relu_w * 4.0 + b_value
+    torch.relu(neuron_input).backward()
+    relu_slope = "1" if neuron_input > 0 else "0"
+    assert math.isclose(float(relu_w_grads[b_value]), relu_w.grad.item()), (
+        f"Not yet: with b = {b_value}, w·x + b = {neuron_input.item():g}, where ReLU's slope "
+        f"is {relu_slope}. Multiply that by x = 4.")
+print("Correct: x where the neuron's input is positive, 0 where it is negative.")
 
 # %% ex_step
+predicted_central = exact + 3 * 0.05 ** 2              # the exact slope + 3h²
+predicted_forward = exact + 20 * 0.05 + 3 * 0.05 ** 2  # the exact slope + 20h + 3h²
+
 h = 0.05
 ex_central = ((cubic(x64 + h) - cubic(x64 - h)) / (2 * h)).item()
 ex_forward = ((cubic(x64 + h) - cubic(x64)) / h).item()
 ex_central_error, ex_forward_error = ex_central - exact, ex_forward - exact
-print(f"central difference with h = {h}: {ex_central:.4f}   error {ex_central_error:.4f}")
-print(f"forward difference with h = {h}: {ex_forward:.4f}   error {ex_forward_error:.4f}")
+print(f"central difference with h = {h}: {ex_central:.4f}   error {ex_central_error:.4f}   "
+      f"predicted {predicted_central:.4f}")
+print(f"forward difference with h = {h}: {ex_forward:.4f}   error {ex_forward_error:.4f}   "
+      f"predicted {predicted_forward:.4f}")
+
+# %% check_step
+# Run this after your answer to exercise 5.
+assert "predicted_central" in globals(), (
+    "Store your central difference in `predicted_central` in the cell above, then run this "
+    "cell again.")
+assert "predicted_forward" in globals(), (
+    "Store your forward difference in `predicted_forward` in the cell above, then run this "
+    "cell again.")
+step_h = 0.05
+step_x = torch.tensor(2.0, dtype=torch.float64)
+expected_central = ((cubic(step_x + step_h) - cubic(step_x - step_h)) / (2 * step_h)).item()
+expected_forward = ((cubic(step_x + step_h) - cubic(step_x)) / step_h).item()
+assert math.isclose(float(predicted_central), expected_central, abs_tol=1e-4), (
+    f"Not yet: the central difference is not {float(predicted_central):.4f}. Its error here is "
+    f"3h², with h = {step_h}.")
+assert math.isclose(float(predicted_forward), expected_forward, abs_tol=1e-4), (
+    f"Not yet: the forward difference is not {float(predicted_forward):.4f}. Its error here is "
+    f"20h + 3h², with h = {step_h}.")
+print(f"Correct: {expected_central:.4f} and {expected_forward:.4f}, against {exact:g}.")

@@ -484,6 +484,22 @@ out.backward()
 reuse_grad = r.grad
 print(f"d(r² + r)/dr at r = 3: {reuse_grad}")
 
+# %% check_reuse
+# Run this after your answer to exercise 1: your prediction of r.grad.
+assert "reuse_grad" in globals(), (
+    "Write your prediction of `r.grad` as a number called `reuse_grad` "
+    "in the cell above, then run this cell again.")
+assert isinstance(reuse_grad, (int, float)), (
+    f"`reuse_grad` should be a plain number, not {type(reuse_grad).__name__}.")
+expected_r = 3.0
+expected_reuse = 2 * expected_r + 1          # d(r² + r)/dr = 2r + 1
+assert math.isclose(reuse_grad, expected_reuse), (
+    f"Not yet: {reuse_grad:g} is not d(r·r + r)/dr at r = 3. `r` appears three "
+    "times in `out`: each appearance sends back its own share, and `+=` adds "
+    "them up.")
+print(f"Correct: {expected_r:g} + {expected_r:g} from the product and 1 from the sum "
+      f"make {expected_reuse:g}.")
+
 # %% ex_sigmoid
 def sigmoid(self):
     """1 / (1 + e^-x) as a single operation; its local gradient is s (1 - s).
@@ -512,6 +528,35 @@ print(f"one operation:   {v_one.grad:.10f}")
 print(f"five operations: {v_many.grad:.10f}")
 print(f"torch:           {v_torch.grad.item():.10f}")
 
+# %% check_sigmoid
+# Run this after your answer to exercise 2: your Value.sigmoid and its gradient.
+assert hasattr(Value, "sigmoid"), (
+    "Give `Value` a method called `sigmoid`: write a function `sigmoid(self)` "
+    "in the cell above, attach it with `Value.sigmoid = sigmoid`, then run this "
+    "cell again.")
+for expected_x in (-2.0, 0.0, 0.7, 3.0):
+    expected_s = 1 / (1 + math.exp(-expected_x))
+    expected_in = Value(expected_x)
+    expected_out = expected_in.sigmoid()
+    assert isinstance(expected_out, Value), (
+        f"`sigmoid()` should return a new Value, not {type(expected_out).__name__}.")
+    assert math.isclose(expected_out.data, expected_s, rel_tol=1e-9), (
+        f"Not yet: the sigmoid of {expected_x:g} is {expected_s:.6f}, "
+        f"but yours gives {expected_out.data}.")
+    assert expected_out._prev == (expected_in,), (
+        "`sigmoid()` should be a single operation whose only input is the Value "
+        'itself: make its result with Value(s, (self,), "sigmoid") and give it '
+        "its own `_backward`.")
+    (expected_out * 3 + expected_out).backward()    # used twice: 4 flows back into it
+    expected_grad = 4 * expected_s * (1 - expected_s)
+    assert math.isclose(expected_in.grad, expected_grad, rel_tol=1e-9), (
+        f"Not yet: in `out * 3 + out` with out = sigmoid({expected_x:g}), the "
+        f"input's gradient should be 4·s·(1 - s) = {expected_grad:.6f}, but yours "
+        f"gives {expected_in.grad:.6f}. In `_backward`, add (`+=`) s·(1 - s) times "
+        "`out.grad` to `self.grad`.")
+print("Correct: your sigmoid gives the right values and passes back s·(1 - s) "
+      "times the upstream gradient.")
+
 # %% ex_wrong_order
 def backward_breadth_first(root):
     """A broken backward(): nodes in breadth-first order from the output, not topological order.
@@ -530,7 +575,7 @@ def backward_breadth_first(root):
                 queue.append(child)
 
 
-def diamond():
+def bad_graph():
     """A small graph, top = m + 3m with m = 2k, returned as ``(k, top)``; d top / dk = 8."""
     k = Value(1.0)
     m = k * 2
@@ -538,9 +583,49 @@ def diamond():
     return k, top
 
 
-k_bfs, top_bfs = diamond()
+k_bfs, top_bfs = bad_graph()
 backward_breadth_first(top_bfs)
-k_topo, top_topo = diamond()
+k_topo, top_topo = bad_graph()
 top_topo.backward()
 print(f"breadth-first order: dtop/dk = {k_bfs.grad}")
 print(f"topological order:   dtop/dk = {k_topo.grad}")
+
+# %% check_wrong_order
+# Run this after your answer to exercise 3: breadth-first order, where it goes wrong.
+assert "backward_breadth_first" in globals(), (
+    "Write a function `backward_breadth_first(root)` in the cell above, "
+    "then run this cell again.")
+assert "bad_graph" in globals(), (
+    "Write a function `bad_graph()` that builds a new graph and returns "
+    "`(leaf, output)`, then run this cell again.")
+# Where no Value is used twice, any order from the output down is right.
+expected_a, expected_b = Value(2.0), Value(-3.0)
+expected_c, expected_d = Value(0.5), Value(4.0)
+backward_breadth_first((expected_a * expected_b + expected_c) * expected_d)
+expected_got = [expected_a.grad, expected_b.grad, expected_c.grad, expected_d.grad]
+expected_want = [expected_b.data * expected_d.data,     # d/da, d/db, d/dc, d/dd
+                 expected_a.data * expected_d.data,
+                 expected_d.data,
+                 expected_a.data * expected_b.data + expected_c.data]
+assert all(math.isclose(g, w) for g, w in zip(expected_got, expected_want)), (
+    "Not yet: on (a * b + c) * d, where no Value is used twice, "
+    f"`backward_breadth_first` should give what `.backward()` gives, {expected_want} "
+    f"for a, b, c, d, but it gives {expected_got}. Set root.grad = 1.0, then call "
+    "each Value's `_backward()` as it leaves the queue, and put its inputs at the "
+    "back of the queue.")
+expected_graphs = [bad_graph(), bad_graph()]
+assert all(isinstance(g, (tuple, list)) and len(g) == 2
+           and all(isinstance(v, Value) for v in g) for g in expected_graphs), (
+    "`bad_graph()` should return two Values: `(leaf, output)`.")
+assert expected_graphs[0][0] is not expected_graphs[1][0], (
+    "`bad_graph()` should build new Values each time it is called: "
+    "the check runs one backward pass on each.")
+backward_breadth_first(expected_graphs[0][1])
+expected_graphs[1][1].backward()
+expected_bfs, expected_topo = expected_graphs[0][0].grad, expected_graphs[1][0].grad
+assert not math.isclose(expected_bfs, expected_topo), (
+    f"Not yet: on your graph both orders give d output / d leaf = {expected_topo:g}. "
+    "Use one Value twice: once directly in the output, and once through a "
+    "longer path.")
+print(f"Correct: on your graph, breadth-first order gives {expected_bfs:g}, "
+      f"topological order {expected_topo:g}.")

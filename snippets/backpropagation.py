@@ -422,18 +422,60 @@ dead_w1_grad = leaf_dead["w1"].grad.item()
 print(f"z = {z_dead.item()}, loss = {loss_dead.item()}")
 print(f"dloss/dw1 = {dead_w1_grad}, dloss/dbias = {leaf_dead['bias'].grad.item()}")
 
+# %% check_dead_relu
+# Run this after your answer to exercise 1: dloss/dw1 with the bias lowered by 4.
+assert "dead_w1_grad" in globals(), (
+    "Write your prediction of dloss/dw1 as a number called `dead_w1_grad` "
+    "in the cell above, then run this cell again.")
+assert isinstance(dead_w1_grad, (int, float)), (
+    "`dead_w1_grad` should be a plain number (a tensor's .item() gives one), "
+    f"not {type(dead_w1_grad).__name__}.")
+expected_z = w1 * x1 + w2 * x2 + (bias - 4)    # the pre-activation, bias lowered
+expected_dw1 = 2 * (max(expected_z, 0.0) - target) * (expected_z > 0) * x1
+assert math.isclose(dead_w1_grad, expected_dw1, abs_tol=1e-9), (
+    f"Not yet: {dead_w1_grad} is not dloss/dw1. With the bias lowered by 4, "
+    f"z = {expected_z:g}. What does relu(z) output there, and how much of "
+    "the upstream gradient does it pass back to z?")
+print(f"Correct: z = {expected_z:g} is negative, so the ReLU passes nothing back: "
+      f"dloss/dw1 = {abs(expected_dw1):g}.")
+
 # %% ex_tanh_layer
 A1_tanh = torch.tanh(Z1)
 out_tanh = A1_tanh @ W2 + b2
 d_out = 2 * (out_tanh - Y) / out_tanh.numel()
 d_Z1 = (d_out @ W2.T) * (1 - A1_tanh ** 2)     # the one line that changes: tanh' = 1 - tanh²
-tanh_hand = {"W1": X.T @ d_Z1, "b1": d_Z1.sum(dim=0), "W2": A1_tanh.T @ d_out, "b2": d_out.sum(dim=0)}
+tanh_grads = {"W1": X.T @ d_Z1, "b1": d_Z1.sum(dim=0), "W2": A1_tanh.T @ d_out, "b2": d_out.sum(dim=0)}
 
-check = {name: t.clone().requires_grad_() for name, t in [("W1", W1), ("b1", b1), ("W2", W2), ("b2", b2)]}
-(((torch.tanh(X @ check["W1"] + check["b1"]) @ check["W2"] + check["b2"]) - Y) ** 2).mean().backward()
-for name, g in tanh_hand.items():
-    print(f"{name}: allclose {torch.allclose(g, check[name].grad)}, "
-          f"largest difference {(g - check[name].grad).abs().max().item():.1e}")
+# %% check_tanh_layer
+# Run this after your answer to exercise 2: your tanh gradients, against autograd's.
+assert "tanh_grads" in globals(), (
+    "Store your four gradients in a dict called `tanh_grads`, with the keys "
+    '"W1", "b1", "W2", "b2" like `hand`, then run this cell again.')
+assert isinstance(tanh_grads, dict), (
+    f"`tanh_grads` should be a dict like `hand`, not {type(tanh_grads).__name__}.")
+assert set(tanh_grads) == {"W1", "b1", "W2", "b2"}, (
+    '`tanh_grads` should have exactly the keys "W1", "b1", "W2", "b2", '
+    f"not {sorted(tanh_grads)}.")
+expected_params = {"W1": W1.clone().requires_grad_(), "b1": b1.clone().requires_grad_(),
+                   "W2": W2.clone().requires_grad_(), "b2": b2.clone().requires_grad_()}
+expected_hidden = torch.tanh(X @ expected_params["W1"] + expected_params["b1"])
+expected_out = expected_hidden @ expected_params["W2"] + expected_params["b2"]
+((expected_out - Y) ** 2).mean().backward()
+for expected_name, expected_param in expected_params.items():
+    your_grad = tanh_grads[expected_name]
+    assert isinstance(your_grad, torch.Tensor), (
+        f'`tanh_grads["{expected_name}"]` should be a tensor, '
+        f"not {type(your_grad).__name__}.")
+    assert your_grad.shape == expected_param.shape, (
+        f'`tanh_grads["{expected_name}"]` should have the shape '
+        f"{tuple(expected_param.shape)} of {expected_name}, "
+        f"not {tuple(your_grad.shape)}.")
+    expected_gap = (your_grad.double() - expected_param.grad).abs().max().item()
+    assert expected_gap < 1e-8, (
+        f'Not yet: `tanh_grads["{expected_name}"]` differs from autograd\'s by up to '
+        f"{expected_gap:.2g}. The activations are now A1 = tanh(Z1), and the step "
+        "back through them multiplies by tanh'(Z1) = 1 - tanh(Z1)².")
+print("Correct: all four hand-made gradients match autograd's.")
 
 # %% ex_gradient_check
 def two_layer_loss(W1_, b1_, W2_, b2_):
@@ -449,12 +491,31 @@ def two_layer_loss(W1_, b1_, W2_, b2_):
 
 
 h = 1e-6
-worst_check = 0.0
+numeric_dW1 = torch.zeros_like(W1)
 for r in range(W1.shape[0]):
     for c in range(W1.shape[1]):
         up, down = W1.clone(), W1.clone()
         up[r, c] += h
         down[r, c] -= h
-        numeric = (two_layer_loss(up, b1, W2, b2) - two_layer_loss(down, b1, W2, b2)) / (2 * h)
-        worst_check = max(worst_check, abs(numeric - dL_dW1[r, c].item()))
+        numeric_dW1[r, c] = (two_layer_loss(up, b1, W2, b2) - two_layer_loss(down, b1, W2, b2)) / (2 * h)
+worst_check = (numeric_dW1 - dL_dW1).abs().max().item()
 print(f"central differences on all {W1.numel()} entries of W1: largest difference {worst_check:.1e}")
+
+# %% check_gradient_check
+# Run this after your answer to exercise 3: your central-difference estimate of dL/dW1.
+assert "numeric_dW1" in globals(), (
+    "Store your estimates in a tensor called `numeric_dW1`, shaped like `W1`, "
+    "then run this cell again.")
+assert isinstance(numeric_dW1, torch.Tensor), (
+    f"`numeric_dW1` should be a tensor, not {type(numeric_dW1).__name__}.")
+assert numeric_dW1.shape == W1.shape, (
+    f"`numeric_dW1` should have the shape {tuple(W1.shape)} of `W1`, one estimate "
+    f"per weight, not {tuple(numeric_dW1.shape)}.")
+expected_W1 = W1.clone().requires_grad_()
+((torch.relu(X @ expected_W1 + b1) @ W2 + b2 - Y) ** 2).mean().backward()
+expected_gap = (numeric_dW1.double() - expected_W1.grad).abs().max().item()
+assert expected_gap < 1e-6, (
+    f"Not yet: an entry of `numeric_dW1` is off by {expected_gap:.2g}. For each "
+    "entry, nudge one copy of `W1` up by h and another down by h (h = 1e-6 works), "
+    "and divide the difference of the two losses by 2h.")
+print(f"Correct: every estimate is within {expected_gap:.0e} of the true gradient.")

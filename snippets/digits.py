@@ -681,6 +681,22 @@ with torch.no_grad():
     zero_loss = loss_fn(zeroed(X_train), y_train).item()
 print(f"loss with a zeroed last layer: {zero_loss:.6f}; ln 10 = {ln10:.6f}")
 
+# %% check_zero
+# Run this after your answer to exercise 1: the loss with a zeroed last layer.
+assert "zero_loss" in globals(), (
+    "Write your prediction of the cross-entropy as a number called `zero_loss` "
+    "in the cell above, then run this cell again.")
+assert isinstance(zero_loss, (int, float)), (
+    "`zero_loss` should be a plain number (`.item()` turns a one-number tensor "
+    f"into one), not {type(zero_loss).__name__}.")
+expected_loss = -math.log(1 / 10)      # softmax of ten equal logits: 1/10 each
+assert math.isclose(zero_loss, expected_loss, abs_tol=5e-5), (
+    f"Not yet: {zero_loss} is not the loss to four decimals. With the last layer "
+    "all zeros, what are the ten logits for any image, what probability does "
+    "softmax give the right digit, and what is -ln of it?")
+print(f"Correct: every image's loss is -ln(1/10) = {expected_loss:.4f}, "
+      "whatever the hidden layer does.")
+
 # %% ex_steps_solution
 loader_32 = DataLoader(TensorDataset(X_train, y_train), batch_size=32, shuffle=True,
                        generator=torch.Generator().manual_seed(0))
@@ -688,13 +704,32 @@ steps_32 = len(loader_32)
 total_steps_32 = 20 * steps_32
 print(f"batch 32: {steps_32} steps per epoch, {total_steps_32} steps in 20 epochs")
 
+# %% check_steps
+# Run this after your answer to exercise 2: the step counts for batches of 32.
+assert "steps_32" in globals(), (
+    "Write the number of steps in one epoch as `steps_32`, then run this cell again.")
+assert "total_steps_32" in globals(), (
+    "Write the number of steps in 20 epochs as `total_steps_32`, "
+    "then run this cell again.")
+assert isinstance(steps_32, int) and isinstance(total_steps_32, int), (
+    "`steps_32` and `total_steps_32` should be whole numbers (ints), "
+    f"not {steps_32!r} and {total_steps_32!r}.")
+expected_steps = len(DataLoader(TensorDataset(X_train, y_train), batch_size=32))
+assert steps_32 == expected_steps, (
+    f"Not yet: an epoch over the {len(X_train)} training images is not {steps_32} "
+    "steps of 32. Divide, and count a last, partial batch as one more step.")
+assert total_steps_32 == 20 * expected_steps, (
+    f"Not yet: {total_steps_32} is not the number of steps in 20 epochs "
+    f"of {expected_steps} steps each.")
+print(f"Correct: {steps_32} steps per epoch, {total_steps_32} in 20 epochs.")
+
 # %% ex_manual_solution
 torch.manual_seed(0)
 W1_ = (torch.randn(64, 32) / 8).requires_grad_()  # 1/sqrt(64) keeps the first layer's outputs near unit size
 b1_ = torch.zeros(32, requires_grad=True)
 W2_ = (torch.randn(32, 10) / math.sqrt(32)).requires_grad_()
 b2_ = torch.zeros(10, requires_grad=True)
-params = [W1_, b1_, W2_, b2_]
+manual_params = [W1_, b1_, W2_, b2_]
 
 manual_losses = []
 for step in range(300):
@@ -702,7 +737,7 @@ for step in range(300):
     loss = loss_fn(logits_, y_train)                                # loss
     loss.backward()                                                 # backward
     with torch.no_grad():
-        for p in params:
+        for p in manual_params:
             p -= 0.5 * p.grad                                       # update
             p.grad.zero_()
     manual_losses.append(loss.item())
@@ -716,6 +751,47 @@ with torch.no_grad():  # for comparison: the first loss with unscaled torch.rand
     unscaled_loss = loss_fn(torch.relu(X_train @ torch.randn(64, 32)) @ torch.randn(32, 10), y_train).item()
 print(f"first loss with unscaled weights: {unscaled_loss:.1f} (ln 10 = {ln10:.2f})")
 
+# %% check_manual
+# Run this after your answer to exercise 3: your hand-made network, trained.
+assert "manual_params" in globals(), (
+    "Keep your four tensors in a list called `manual_params`, in the order "
+    "[W1, b1, W2, b2], then run this cell again.")
+assert "manual_val_acc" in globals(), (
+    "Store your network's validation accuracy, a number from 0 to 1, as "
+    "`manual_val_acc`, then run this cell again.")
+assert isinstance(manual_params, (list, tuple)) and len(manual_params) == 4, (
+    "`manual_params` should be a list of your four tensors: [W1, b1, W2, b2].")
+expected_shapes = [(64, 32), (32,), (32, 10), (10,)]
+expected_yours = [tuple(expected_t.shape) for expected_t in manual_params]
+assert expected_yours == expected_shapes, (
+    f"Your tensors should have the shapes {expected_shapes}, so that the logits "
+    f"are relu(X @ W1 + b1) @ W2 + b2; they have {expected_yours}.")
+assert all(expected_t.requires_grad for expected_t in manual_params), (
+    "Make each tensor with requires_grad=True, so that loss.backward() fills "
+    "its .grad.")
+with torch.no_grad():
+    expected_W1, expected_b1, expected_W2, expected_b2 = manual_params
+    expected_hidden = torch.relu(X_train @ expected_W1 + expected_b1)
+    expected_train_loss = loss_fn(expected_hidden @ expected_W2 + expected_b2,
+                                  y_train).item()
+    expected_val_hidden = torch.relu(X_val @ expected_W1 + expected_b1)
+    expected_guess = (expected_val_hidden @ expected_W2 + expected_b2).argmax(dim=1)
+    expected_val_acc = (expected_guess == y_val).float().mean().item()
+assert expected_train_loss < 0.1, (
+    f"Not yet: your network's training loss is {expected_train_loss:.3g}; 300 "
+    "full-batch steps at lr 0.5 take it below 0.1. Scale each weight matrix by "
+    "1/sqrt(fan-in), update inside torch.no_grad(), and zero every gradient "
+    "after its update.")
+assert isinstance(manual_val_acc, float), (
+    "`manual_val_acc` should be a plain number from 0 to 1 (`.item()` gives one), "
+    f"not {type(manual_val_acc).__name__}.")
+assert math.isclose(manual_val_acc, expected_val_acc, abs_tol=1e-6), (
+    f"Not yet: `manual_val_acc` is {manual_val_acc!r}, but your tensors classify "
+    f"{expected_val_acc:.1%} of the validation images correctly. Compare the "
+    "argmax of their logits on X_val with y_val, and take the mean.")
+print(f"Correct: training loss {expected_train_loss:.4f}, "
+      f"validation accuracy {expected_val_acc:.1%}.")
+
 # %% ex_decay_solution
 w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
 sgd = torch.optim.SGD([w], lr=0.1, weight_decay=0.01)
@@ -724,6 +800,26 @@ for _ in range(100):
     (0 * w).sum().backward()  # a loss whose gradient is zero: only the decay moves w
     sgd.step()
 decay_factor = (1 - 0.1 * 0.01) ** 100  # (1 - ηλ) per step, 100 times
-predicted = torch.tensor([1.0, -2.0, 3.0]) * decay_factor
+predicted_w = torch.tensor([1.0, -2.0, 3.0]) * decay_factor
 print("after 100 steps:", [round(v, 6) for v in w.tolist()])
-print("predicted:      ", [round(v, 6) for v in predicted.tolist()], f"(each times {decay_factor:.6f})")
+print("predicted:      ", [round(v, 6) for v in predicted_w.tolist()], f"(each times {decay_factor:.6f})")
+
+# %% check_decay
+# Run this after your answer to exercise 4: the weights after 100 steps of decay.
+assert "predicted_w" in globals(), (
+    "Write your prediction of the three weights as `predicted_w` (a list or a "
+    "tensor), then run this cell again.")
+assert isinstance(predicted_w, (list, tuple, torch.Tensor)) and len(predicted_w) == 3, (
+    "`predicted_w` should hold three numbers, one for each weight, like [1, -2, 3].")
+expected_w = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+expected_sgd = torch.optim.SGD([expected_w], lr=0.1, weight_decay=0.01)
+for expected_step in range(100):     # what SGD really does: zero gradient, decay
+    expected_sgd.zero_grad()
+    (0 * expected_w).sum().backward()
+    expected_sgd.step()
+expected_yours = torch.as_tensor(predicted_w).detach().float()
+assert torch.allclose(expected_yours, expected_w.detach(), atol=1e-4), (
+    f"Not yet: {expected_yours.tolist()} is not where SGD leaves the weights. "
+    "With a zero gradient, one step is w <- w - lr * weight_decay * w. Write that "
+    "as w times a factor, and apply it 100 times.")
+print("Correct: 100 steps of decay alone multiply every weight by the same factor.")

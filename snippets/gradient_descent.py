@@ -731,11 +731,31 @@ for rate, xs in [(0.01, small_step_xs), (0.1, big_step_xs)]:
           f"ends at x = {xs[-1]:7.4f} ({valley} minimum)")
 
 # %% ex_predict_solution
+x_after_three = 5 - 5 * 0.5 ** 3  # x - 5 starts at -5, and each step multiplies it by 1 - 2α = 0.5
+
 ex_xs, _ = descend(parabola, 0.0, 0.25, 3)
 ex_answer = ex_xs[-1]
+print(f"predicted: {x_after_three}")
 print(f"x after each step: {[round(v, 4) for v in ex_xs]}")
 
+# %% check_predict
+# Run this after your answer to exercise 1.
+assert "x_after_three" in globals(), (
+    "Store your prediction of x after 3 steps in `x_after_three` in the cell above, then run "
+    "this cell again.")
+assert isinstance(x_after_three, (int, float, torch.Tensor)), (
+    f"`x_after_three` should be a number, not {x_after_three!r}.")
+expected_x = 0.0
+for _ in range(3):
+    expected_x = expected_x - 0.25 * 2 * (expected_x - 5)  # x ← x - α·f'(x), f'(x) = 2(x - 5)
+assert math.isclose(float(x_after_three), expected_x, abs_tol=1e-3), (
+    f"Not yet: x is not {float(x_after_three):g} after 3 steps. The distance x - 5 starts at "
+    "-5, and each step multiplies it by 1 - 2α.")
+print(f"Correct: x = {expected_x:g} after three steps.")
+
 # %% ex_mirror_solution
+loss_after_20 = final_losses["about right"]  # 1 - 2α is -0.8 instead of 0.8: the same size
+
 mirror_xs, mirror_values = descend(parabola, start, 0.9, steps)
 mirror_loss = mirror_values[-1]
 print(f"α = 0.9: x after 20 steps = {mirror_xs[-1]:.4f}, f = {mirror_loss:.4f}")
@@ -743,7 +763,27 @@ about_right_xs = runs["about right"][0]
 print(f"α = 0.1: x after 20 steps = {about_right_xs[-1]:.4f}, f = {final_losses['about right']:.4f}")
 print("α = 0.9, first five steps: x =", [round(v, 3) for v in mirror_xs[:6]])
 
+# %% check_mirror
+# Run this after your answer to exercise 2.
+assert "loss_after_20" in globals(), (
+    "Store your prediction of f(x) after 20 steps in `loss_after_20` in the cell above, then "
+    "run this cell again.")
+assert isinstance(loss_after_20, (int, float, torch.Tensor)), (
+    f"`loss_after_20` should be a number, not {loss_after_20!r}: predict the value itself.")
+mirror_x = 0.0
+for _ in range(20):
+    mirror_x = mirror_x - 0.9 * 2 * (mirror_x - 5)
+expected_loss = (mirror_x - 5) ** 2
+assert math.isclose(float(loss_after_20), expected_loss, abs_tol=5e-5), (
+    f"Not yet: f is not {float(loss_after_20):.4g} after 20 steps. Work out 1 - 2α for α = "
+    "0.9, compare its size with the factor for α = 0.1, and look again at the table of "
+    "learning rates.")
+print(f"Correct: f = {expected_loss:.4f} after 20 steps, as with α = 0.1.")
+
 # %% ex_threshold_solution
+largest_rate = 1 / 3  # a step multiplies x - 5 by 1 - 6α, which stays between -1 and 1 only for α < 1/3
+
+
 def steep_bowl(x):
     """The bowl 3(x - 5)², three times steeper than ``parabola``.
 
@@ -760,7 +800,26 @@ for rate in [0.1, 0.2, 0.3, 0.33, 0.34, 0.4]:
           f"|x - 5| after 50 steps = {abs(xs[-1] - 5):10.4g}  {verdict}")
 
 
+# %% check_threshold
+# Run this after your answer to exercise 3.
+assert "largest_rate" in globals(), (
+    "Store the limit on the learning rate in `largest_rate` in the cell above, then run this "
+    "cell again.")
+assert isinstance(largest_rate, (int, float, torch.Tensor)), (
+    f"`largest_rate` should be a number, not {largest_rate!r}.")
+steep_curvature = 6  # g''(x) for g(x) = 3(x - 5)²: a step multiplies x - 5 by 1 - 6α
+expected_rate = 2 / steep_curvature  # where 1 - 6α reaches -1
+assert float(largest_rate) < expected_rate + 0.005, (
+    f"Not yet: with α = {float(largest_rate):g} the runs fly off. Work out g'(x), then the "
+    "factor 1 - (something)·α that one step multiplies x - 5 by: it must stay above -1.")
+assert float(largest_rate) > expected_rate - 0.005, (
+    f"Not yet: gradient descent still converges a little above {float(largest_rate):g}. Find "
+    "where the factor that one step multiplies x - 5 by reaches -1.")
+print(f"Correct: the limit is {expected_rate:.4f}, 2 over the curvature {steep_curvature}.")
+
 # %% ex_adam_first_step
+adam_w, adam_b = adam_rate, adam_rate  # each parameter moves by α against the sign of its gradient
+
 first_steps = descend_with(torch.optim.Adam, 1, lr=adam_rate)[1]  # (w, b) after one step
 first_gradient = gradient_at(0.0, 0.0, fahrenheit)
 dw, db = first_gradient.tolist()
@@ -769,10 +828,53 @@ print(f"after one Adam step: w = {first_steps[0].item():.6f}   b = {first_steps[
 uncorrected = (1 - 0.9) / (1 - 0.999) ** 0.5  # m / √v at t = 1, in units of sign(g)
 print(f"without the bias correction the first step would be {uncorrected:.2f} × α")
 
+# %% check_adam_first_step
+# Run this after your answer to exercise 4.
+assert "adam_w" in globals(), (
+    "Store where w lands after one Adam step in `adam_w` in the cell above, then run this "
+    "cell again.")
+assert "adam_b" in globals(), (
+    "Store where b lands after one Adam step in `adam_b` in the cell above, then run this "
+    "cell again.")
+adam_params = torch.zeros(2, requires_grad=True)  # (w, b) = (0, 0)
+adam_optimizer = torch.optim.Adam([adam_params], lr=adam_rate)
+thermometer_loss(adam_params).backward()
+adam_optimizer.step()
+expected_w, expected_b = adam_params.tolist()
+assert math.isclose(float(adam_w), float(adam_b), abs_tol=1e-3), (
+    "Not yet: w and b move by different amounts in your answer. Adam divides each parameter's "
+    "step by the size of its own gradient: what is left of the big difference between the two "
+    "gradients?")
+assert (math.isclose(float(adam_w), expected_w, abs_tol=1e-3)
+        and math.isclose(float(adam_b), expected_b, abs_tol=1e-3)), (
+    f"Not yet: ({float(adam_w):g}, {float(adam_b):g}) is not where (w, b) lands. At t = 1, m̂ "
+    "= g and v̂ = g², so each step is α·g / |g|; and a step goes against the gradient, whose "
+    "two parts are both negative here.")
+print(f"Correct: both parameters move by α to ({expected_w:g}, {expected_b:g}).")
+
 # %% ex_momentum_limit
+momentum_limit = 2 * (1 + 0.5) / 2  # α·λ < 2(1 + μ), with λ = 2 and μ = 0.5
+
 momentum_verdicts = {}  # learning rate: did the run close in on 5?
 for rate in [0.9, 1.4, 1.6, 2.0]:
     xs, _ = descend_with_momentum(parabola, 0.0, rate, 60, momentum=0.5)
     momentum_verdicts[rate] = abs(xs[-1] - 5) < 5
     verdict = "closer than the start" if momentum_verdicts[rate] else "farther than the start"
     print(f"μ = 0.5, α = {rate:4.2f}: |x - 5| after 60 steps = {abs(xs[-1] - 5):10.4g}  {verdict}")
+
+# %% check_momentum_limit
+# Run this after your answer to exercise 5.
+assert "momentum_limit" in globals(), (
+    "Store the largest learning rate that still converges in `momentum_limit` in the cell "
+    "above, then run this cell again.")
+assert isinstance(momentum_limit, (int, float, torch.Tensor)), (
+    f"`momentum_limit` should be a number, not {momentum_limit!r}.")
+bowl_curvature = 2  # f''(x) for f(x) = (x - 5)²
+expected_limit = 2 * (1 + 0.5) / bowl_curvature
+assert not math.isclose(float(momentum_limit), 2 / bowl_curvature), (
+    f"Not yet: {2 / bowl_curvature:g} is the limit without momentum. Put μ = 0.5 into αλ < 2(1 "
+    "+ μ).")
+assert math.isclose(float(momentum_limit), expected_limit, abs_tol=0.01), (
+    f"Not yet: the limit is not {float(momentum_limit):g}. Find λ, the curvature f'' of (x - "
+    "5)², then solve αλ < 2(1 + μ) for α with μ = 0.5.")
+print(f"Correct: with μ = 0.5, runs converge for α < {expected_limit:g}.")

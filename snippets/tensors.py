@@ -284,33 +284,160 @@ accuracy = correct.float().mean().item()  # True/False as 1.0/0.0: the mean is t
 print("correct:", correct, "  accuracy:", accuracy)
 
 # %% ex_shapes
+predicted_shapes = {
+    "P @ Q": (3, 5),            # (3, 4) @ (4, 5): the shared 4 is summed away
+    "P + R": (3, 4),            # element-wise: the shape stays
+    "P * R": (3, 4),
+    "P + u": (3, 4),            # u lines up with the 4 columns and is added to each row
+    "P.reshape(6, 2)": (6, 2),  # the same twelve numbers, in another arrangement
+    "P.reshape(-1)": (12,),     # all twelve in one dimension
+}
+
 P = torch.randn(3, 4)
 Q = torch.randn(4, 5)
 R = torch.randn(3, 4)
 u = torch.randn(4)
-
 for label, result in [("P @ Q", P @ Q), ("P + R", P + R), ("P * R", P * R), ("P + u", P + u),
                       ("P.reshape(6, 2)", P.reshape(6, 2)), ("P.reshape(-1)", P.reshape(-1))]:
-    print(f"{label:16} {tuple(result.shape)}")
+    print(f"{label:16} predicted {str(predicted_shapes[label]):8} torch: {tuple(result.shape)}")
+
+# %% check_shapes
+# Run this after your answer to exercise 1.
+assert "predicted_shapes" in globals(), (
+    "Make a dict called `predicted_shapes` in the cell above, then run this cell again.")
+assert isinstance(predicted_shapes, dict), (
+    f"`predicted_shapes` should be a dict, not {type(predicted_shapes).__name__}.")
+expected_shapes = {  # the real shapes, from tensors of zeros with the exercise's sizes
+    "P @ Q": tuple((torch.zeros(3, 4) @ torch.zeros(4, 5)).shape),
+    "P + R": tuple((torch.zeros(3, 4) + torch.zeros(3, 4)).shape),
+    "P * R": tuple((torch.zeros(3, 4) * torch.zeros(3, 4)).shape),
+    "P + u": tuple((torch.zeros(3, 4) + torch.zeros(4)).shape),
+    "P.reshape(6, 2)": tuple(torch.zeros(3, 4).reshape(6, 2).shape),
+    "P.reshape(-1)": tuple(torch.zeros(3, 4).reshape(-1).shape),
+}
+hints = {
+    "P @ Q": "a matrix product keeps the outer sizes and sums away the shared one.",
+    "P + R": "+ works element by element.",
+    "P * R": "* works element by element; it is not a matrix product.",
+    "P + u": "broadcasting lines the shapes up from the right.",
+    "P.reshape(6, 2)": "a reshape keeps all twelve numbers.",
+    "P.reshape(-1)": "-1 means \"work this size out\", and there is only one size here.",
+}
+for expression, shape in expected_shapes.items():
+    assert expression in predicted_shapes, (
+        f"`predicted_shapes` has no entry for \"{expression}\": use the six expressions, as "
+        "strings, as its keys.")
+    guess = predicted_shapes[expression]
+    assert not isinstance(guess, int), (
+        f"`predicted_shapes[\"{expression}\"]` is the number {guess}. A shape is a tuple; a "
+        f"tuple of one size needs a comma, like ({guess},).")
+    assert isinstance(guess, (tuple, list)), (
+        f"Write each shape as a tuple, like (3, 4), not {guess!r}.")
+    assert tuple(guess) == shape, (
+        f"Not yet: `{expression}` does not have the shape {tuple(guess)}. "
+        f"Hint: {hints[expression]}")
+print("Correct: all six shapes.")
 
 # %% ex_count
 images = torch.zeros(32, 3, 28, 28)   # a batch of 32 colour images, 28 × 28 pixels
 per_image = images[0].numel()
+flat_shape = tuple(images.reshape(32, -1).shape)
 print(f"numbers per image: {per_image}, in the batch: {images.numel()}")
-print("flattened for a linear layer:", tuple(images.reshape(32, -1).shape))
+print("flattened for a linear layer:", flat_shape)
+
+# %% check_count
+# Run this after your answer to exercise 2.
+assert "per_image" in globals(), (
+    "Store how many numbers describe one image in `per_image` in the cell above, then run "
+    "this cell again.")
+assert "flat_shape" in globals(), (
+    "Store the flattened batch's shape in `flat_shape`, a tuple, then run this cell again.")
+expected_per_image = 3 * 28 * 28  # channels × rows × columns
+assert per_image == expected_per_image, (
+    f"Not yet: `per_image` is {per_image}. One image is 3 channels, each of 28 rows of 28 "
+    "pixels: multiply the three sizes.")
+assert isinstance(flat_shape, (tuple, list)), (
+    f"`flat_shape` should be a tuple of two sizes, not {flat_shape!r}.")
+assert tuple(flat_shape) == (32, expected_per_image), (
+    f"Not yet: `flat_shape` is {tuple(flat_shape)}. The batch keeps one row per image, and "
+    "each row holds all of one image's numbers.")
+print(f"Correct: one image is {expected_per_image} numbers; the batch becomes {tuple(flat_shape)}.")
 
 # %% ex_bias_by_column
 table = torch.arange(6.0).reshape(2, 3)
 row_offsets = torch.tensor([100.0, 200.0])
-print(table + row_offsets.reshape(2, 1))
+shifted = table + row_offsets.reshape(2, 1)  # a (2, 1) column: one offset per row
+print(shifted)
+
+# %% check_bias_by_column
+# Run this after your answer to exercise 3.
+assert "shifted" in globals(), (
+    "Make a tensor called `shifted` in the cell above, then run this cell again.")
+assert isinstance(shifted, torch.Tensor), (
+    f"`shifted` should be a tensor, not {type(shifted).__name__}.")
+assert shifted.shape == (2, 3), (
+    f"`shifted` should keep the shape (2, 3) of `table`, not {tuple(shifted.shape)}.")
+expected_shifted = torch.tensor([[0.0 + 100, 1.0 + 100, 2.0 + 100],
+                                 [3.0 + 200, 4.0 + 200, 5.0 + 200]])
+assert torch.allclose(shifted.float(), expected_shifted), (
+    "Not yet: the first row of `table` should grow by 100 and the second by 200. You "
+    f"have\n{shifted}")
+print("Correct: each row grew by its own amount.")
 
 # %% ex_linear_shapes
 small_layer = torch.nn.Linear(10, 3)
 batch = torch.randn(5, 10)
-print("weight", tuple(small_layer.weight.shape), "  bias", tuple(small_layer.bias.shape),
+layer_shapes = {"weight": (3, 10), "bias": (3,), "output": (5, 3)}  # (out, in), one bias per neuron
+print("predicted:", layer_shapes)
+print("torch:     weight", tuple(small_layer.weight.shape), "  bias", tuple(small_layer.bias.shape),
       "  output", tuple(small_layer(batch).shape))
+
+# %% check_linear_shapes
+# Run this after your answer to exercise 4.
+assert "layer_shapes" in globals(), (
+    "Make a dict called `layer_shapes` in the cell above, then run this cell again.")
+assert isinstance(layer_shapes, dict), (
+    f"`layer_shapes` should be a dict, not {type(layer_shapes).__name__}.")
+for key in ["weight", "bias", "output"]:
+    assert key in layer_shapes, (
+        f"`layer_shapes` needs the three keys \"weight\", \"bias\" and \"output\"; \"{key}\" "
+        "is missing.")
+    assert isinstance(layer_shapes[key], (tuple, list)), (
+        f"Write each shape as a tuple, like (2, 4) or (4,), not {layer_shapes[key]!r}.")
+# nn.Linear(10, 3) holds one row of 10 weights and one bias for each of its 3 neurons,
+# and computes x @ weight.T + bias.
+expected_weight, expected_bias = torch.zeros(3, 10), torch.zeros(3)
+expected_output = torch.zeros(5, 10) @ expected_weight.T + expected_bias
+assert tuple(layer_shapes["weight"]) == tuple(expected_weight.shape), (
+    f"Not yet: the weight is not {tuple(layer_shapes['weight'])}. nn.Linear stores it as "
+    "(out_features, in_features): one row per neuron.")
+assert tuple(layer_shapes["bias"]) == tuple(expected_bias.shape), (
+    f"Not yet: the bias is not {tuple(layer_shapes['bias'])}. Each neuron has one bias.")
+assert tuple(layer_shapes["output"]) == tuple(expected_output.shape), (
+    f"Not yet: the output is not {tuple(layer_shapes['output'])}. It is x @ weight.T + bias: "
+    "one row per example, one column per neuron.")
+print("Correct: the weight, the bias and the output.")
 
 # %% ex_row_fractions
 shares = temps / temps.sum(dim=1, keepdim=True)  # (2, 7) / (2, 1): each row by its total
 print(shares)
 print("row sums:", shares.sum(dim=1))
+
+# %% check_row_fractions
+# Run this after your answer to exercise 5.
+assert "shares" in globals(), (
+    "Make a tensor called `shares` in the cell above, then run this cell again.")
+assert isinstance(shares, torch.Tensor), (
+    f"`shares` should be a tensor, not {type(shares).__name__}.")
+assert shares.shape == temps.shape, (
+    f"`shares` should have the shape {tuple(temps.shape)} of `temps`, "
+    f"not {tuple(shares.shape)}.")
+# each week divided by its own total
+expected_shares = torch.stack([week1 / week1.sum(), week2 / week2.sum()])
+assert not torch.allclose(shares.float().sum(dim=0), torch.ones(7)), (
+    "Not yet: your columns sum to 1, so you divided each day by the total of that day over "
+    "both weeks. Sum along dim=1 instead, keeping that dimension.")
+assert torch.allclose(shares.float(), expected_shares), (
+    "Not yet: each row should be that week's temperatures divided by the week's total, so "
+    f"that it sums to 1. Your rows sum to {shares.sum(dim=1).tolist()}.")
+print("Correct: each week's shares sum to 1.")

@@ -674,14 +674,76 @@ kelvin_b = k_b - k_w * K_mean.item() / K_std.item()
 print(f"standardized kelvin, lr 0.1: F = {kelvin_w:.4f} * K - {-kelvin_b:.2f}")
 print("exact:                       F = 1.8000 * K - 459.67")
 
+# %% check_kelvin
+# Run this after your answer to exercise 1: the raw run's losses, the line in kelvin.
+assert "raw_kelvin_losses" in globals(), (
+    "Keep the list of losses that `fit_line` returns for the raw kelvin run as "
+    "`raw_kelvin_losses`, then run this cell again.")
+assert "kelvin_w" in globals() and "kelvin_b" in globals(), (
+    "Convert the standardized model's weight and bias back to kelvin, as `kelvin_w` "
+    "and `kelvin_b` (so that F = kelvin_w * K + kelvin_b), then run this cell again.")
+assert isinstance(raw_kelvin_losses, list) and len(raw_kelvin_losses) >= 2, (
+    "`raw_kelvin_losses` should be the list of losses `fit_line` returns, "
+    "with at least two epochs.")
+expected_K = torch.linspace(233.15, 373.15, 50).reshape(-1, 1)
+expected_raw = fit_line(expected_K, 1.8 * expected_K - 459.67, lr=1e-4, epochs=2)[1]
+assert all(math.isclose(raw_kelvin_losses[i], expected_raw[i], rel_tol=1e-4)
+           for i in range(2)), (
+    f"Not yet: your first two losses are {raw_kelvin_losses[:2]}. Run `fit_line` on "
+    "the raw kelvin inputs, 233.15 K to 373.15 K as a (50, 1) tensor, with targets "
+    "1.8 * K - 459.67, lr=1e-4 and the default seed.")
+assert isinstance(kelvin_w, (int, float)) and isinstance(kelvin_b, (int, float)), (
+    "`kelvin_w` and `kelvin_b` should be plain numbers "
+    "(`.item()` turns a one-number tensor into one).")
+assert math.isclose(kelvin_w, 1.8, abs_tol=1e-3), (
+    f"Not yet: the weight {kelvin_w:.4f} is not 1.8. Train on (K - mean) / std with "
+    "lr 0.1; its weight w is then for scaled inputs, and in kelvin it is w / std.")
+assert math.isclose(kelvin_b, -459.67, abs_tol=0.05), (
+    f"Not yet: the bias {kelvin_b:.2f} is not -459.67. With w and b learned on "
+    "(K - mean) / std, the bias in kelvin is b - w * mean / std.")
+expected_growth = raw_kelvin_losses[1] / raw_kelvin_losses[0]
+print(f"Correct: the raw loss grew {expected_growth:.0f}-fold "
+      "in one epoch; standardized, you recovered F = 1.8 K - 459.67.")
+
 # %% ex_batches
 big_loader = DataLoader(TensorDataset(torch.randn(1000, 3)), batch_size=64, shuffle=True)
 sizes = [len(batch) for (batch,) in big_loader]
-print(f"batch_size=64: {len(sizes)} steps per epoch, last batch holds {sizes[-1]} samples")
+epoch_steps, last_batch_size = len(sizes), sizes[-1]
+print(f"batch_size=64: {epoch_steps} steps per epoch, last batch holds {last_batch_size} samples")
 dropping = DataLoader(TensorDataset(torch.randn(1000, 3)), batch_size=64, drop_last=True)
-dropped_steps = len(dropping)
-print(f"with drop_last=True: {dropped_steps} steps, {dropped_steps * 64} samples used per epoch")
-ex_steps, ex_last = len(sizes), sizes[-1]
+epoch_steps_dropped = len(dropping)
+print(f"with drop_last=True: {epoch_steps_dropped} steps, {epoch_steps_dropped * 64} samples used per epoch")
+
+# %% check_batches
+# Run this after your answer to exercise 2: 1,000 samples in batches of 64.
+assert "epoch_steps" in globals(), (
+    "Write how many steps one epoch takes as `epoch_steps`, then run this cell again.")
+assert "last_batch_size" in globals(), (
+    "Write how many samples the last batch holds as `last_batch_size`, "
+    "then run this cell again.")
+assert "epoch_steps_dropped" in globals(), (
+    "Write how many steps an epoch takes with drop_last=True as "
+    "`epoch_steps_dropped`, then run this cell again.")
+for expected_name, expected_value in [("epoch_steps", epoch_steps),
+                                      ("last_batch_size", last_batch_size),
+                                      ("epoch_steps_dropped", epoch_steps_dropped)]:
+    assert isinstance(expected_value, int), (
+        f"`{expected_name}` should be a whole number, an int, not {expected_value!r}.")
+expected_data = TensorDataset(torch.zeros(1000, 1))
+expected_sizes = [len(expected_x)
+                  for (expected_x,) in DataLoader(expected_data, batch_size=64)]
+assert epoch_steps == len(expected_sizes), (
+    f"Not yet: one epoch does not take {epoch_steps} steps. 1000 / 64 is not a whole "
+    "number: the samples left after the full batches make one more, smaller batch.")
+assert last_batch_size == expected_sizes[-1], (
+    f"Not yet: the last batch does not hold {last_batch_size} samples. "
+    "Take away the samples the full batches use.")
+expected_dropping = DataLoader(expected_data, batch_size=64, drop_last=True)
+assert epoch_steps_dropped == len(expected_dropping), (
+    f"Not yet: with drop_last=True one epoch does not take {epoch_steps_dropped} "
+    "steps. Only the full batches are left.")
+print(f"Correct: {epoch_steps} steps, the last holding {last_batch_size} samples; "
+      f"{epoch_steps_dropped} with drop_last=True.")
 
 # %% ex_two_losses
 torch.manual_seed(7)
@@ -691,3 +753,36 @@ during = train_one_epoch(fresh, train_loader, loss_fn, fresh_optimizer, device)
 after = evaluate(fresh, train_loader, loss_fn, device)
 print(f"first epoch, mean loss while training: {during:.4f}")
 print(f"the same data, after the epoch:        {after:.4f}")
+
+# %% check_two_losses
+# Run this after your answer to exercise 3: a fresh network's two losses.
+assert "fresh" in globals(), (
+    "Make the new 2 → 16 → 1 network and call it `fresh`, then run this cell again.")
+assert "during" in globals(), (
+    "Store the number `train_one_epoch` returns for `fresh`'s first epoch as "
+    "`during`, then run this cell again.")
+assert "after" in globals(), (
+    "Store the number `evaluate` returns for `fresh` on the training data as "
+    "`after`, then run this cell again.")
+assert isinstance(fresh, nn.Module), (
+    f"`fresh` should be a network (an nn.Module), not {type(fresh).__name__}.")
+assert fresh is not regressor, (
+    "Train a fresh network: `regressor` has already trained for five epochs.")
+expected_shapes = [(16, 2), (16,), (1, 16), (1,)]
+expected_yours = [tuple(expected_p.shape) for expected_p in fresh.parameters()]
+assert expected_yours == expected_shapes, (
+    "`fresh` should be a 2 → 16 → 1 network like `regressor`, "
+    f"with parameters shaped {expected_shapes}.")
+assert isinstance(during, float) and isinstance(after, float), (
+    "`during` and `after` should be the plain numbers that `train_one_epoch` "
+    "and `evaluate` return.")
+expected_all = DataLoader(TensorDataset(inputs, targets), batch_size=n_points)
+expected_after = evaluate(fresh, expected_all, loss_fn, device)
+assert math.isclose(after, expected_after, rel_tol=1e-4), (
+    f"Not yet: `after` is {after:.4f}, but `fresh` now scores {expected_after:.4f} on "
+    "the 256 training points. Measure it with `evaluate` on `train_loader` after "
+    "the epoch, and train it no further.")
+assert during > after, (
+    f"Not yet: `during` ({during:.4f}) should be what `train_one_epoch` returned "
+    "for the first epoch of `fresh`, started from its untrained weights.")
+print(f"Correct: {during:.4f} while training, {after:.4f} after the epoch.")

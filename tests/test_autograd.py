@@ -1,10 +1,14 @@
 """The Gradients and autograd chapter, checked against hand-derived derivatives and independent arithmetic."""
 
+import contextlib
+import io
 import math
 import random
 
 import pytest
 import torch
+
+from snippets._book.cells import load_module
 
 CHAPTER = "autograd"
 
@@ -331,24 +335,26 @@ def test_exercise_polynomial_gradient(chapter):
     assert chapter["ex_value"] == f(x, y) == 67
     assert chapter["ex_dx"] == 2 * x * y + 3 * y * y - 2 == 37
     assert chapter["ex_dy"] == x * x + 6 * x * y == 40
+    assert (chapter["dfdx"], chapter["dfdy"]) == (37, 40)
     assert central(lambda t: f(t, y), x) == pytest.approx(37, abs=1e-5)
     assert central(lambda t: f(x, t), y) == pytest.approx(40, abs=1e-5)
 
 
 def test_exercise_accumulated_gradient(chapter):
-    assert chapter["ex_accumulated"] == 3 * (3 * 2.0 ** 2) == 36
+    assert chapter["ex_accumulated"] == chapter["predicted_grad"] == 3 * (3 * 2.0 ** 2) == 36
 
 
 def test_exercise_grow_from_one_half(chapter):
     assert chapter["ex_doublings"] == doublings_needed(0.5) == 8
-    assert chapter["ex_grow_grad"] == 2 ** 8
+    assert chapter["ex_grow_grad"] == chapter["predicted_grow_grad"] == 2 ** 8
+    assert chapter["predicted_doublings"] == 8
 
 
 def test_exercise_relu_weight(chapter):
     w, x = 0.5, 4.0
     for b, grad in chapter["ex_relu_grads"].items():
         assert grad == (x if w * x + b > 0 else 0.0)
-    assert chapter["ex_relu_grads"] == {-1.0: 4.0, -3.0: 0.0}
+    assert chapter["ex_relu_grads"] == chapter["relu_w_grads"] == {-1.0: 4.0, -3.0: 0.0}
 
 
 def test_exercise_step_predictions(chapter):
@@ -357,3 +363,69 @@ def test_exercise_step_predictions(chapter):
     assert chapter["ex_central"] == pytest.approx(39 + 3 * h * h, abs=1e-10)
     assert chapter["ex_forward"] == pytest.approx(39 + 20 * h + 3 * h * h, abs=1e-10)
     assert chapter["ex_central_error"] == pytest.approx(3 * h * h, abs=1e-10)
+    assert chapter["predicted_central"] == pytest.approx(chapter["ex_central"], abs=1e-10)
+    assert chapter["predicted_forward"] == pytest.approx(chapter["ex_forward"], abs=1e-10)
+
+
+# ------------------------------------------------------------------ the exercises' checks
+
+
+def run_check(chapter, check, missing=(), **answers):
+    """Run a check cell in a copy of the chapter's namespace, ``answers`` in place of the solution's
+    names and the ``missing`` names undefined; what it printed."""
+    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
+    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
+    ns.update(answers)
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+def check_rejects(chapter, check, missing=(), **answers):
+    """The check fails with an AssertionError of its own; its message."""
+    with pytest.raises(AssertionError) as failure:
+        run_check(chapter, check, missing, **answers)
+    return str(failure.value)
+
+
+def test_polynomial_check(chapter):
+    assert run_check(chapter, "check_polynomial", dfdx=37, dfdy=40).startswith("Correct")
+    assert run_check(chapter, "check_polynomial", dfdx=torch.tensor(37.0), dfdy=40.0)
+    assert "`dfdy`" in check_rejects(chapter, "check_polynomial", missing=["dfdy"])
+    assert "`dfdx` is 12" in check_rejects(chapter, "check_polynomial", dfdx=2 * 2 * 3, dfdy=40)  # only the first term
+    assert "`dfdy` is 58" in check_rejects(chapter, "check_polynomial", dfdx=37, dfdy=4 + 6 * 2 * 3 + 18)
+    assert "a number" in check_rejects(chapter, "check_polynomial", dfdx="37", dfdy=40)
+
+
+def test_accumulation_check(chapter):
+    assert run_check(chapter, "check_accumulate", predicted_grad=36).startswith("Correct")
+    assert "one backward pass" in check_rejects(chapter, "check_accumulate", predicted_grad=12.0)
+    check_rejects(chapter, "check_accumulate", predicted_grad=24)
+    check_rejects(chapter, "check_accumulate", predicted_grad=3 * 2.0 ** 3)  # three times x³ itself
+
+
+def test_grow_check(chapter):
+    assert run_check(chapter, "check_grow", predicted_doublings=8, predicted_grow_grad=256).startswith("Correct")
+    check_rejects(chapter, "check_grow", predicted_doublings=7, predicted_grow_grad=128)  # stopped at 64
+    check_rejects(chapter, "check_grow", predicted_doublings=8, predicted_grow_grad=1.0)  # "a loop has no slope"
+    check_rejects(chapter, "check_grow", predicted_doublings=8, predicted_grow_grad=128.0)  # the final value
+    assert "`predicted_grow_grad`" in check_rejects(chapter, "check_grow", missing=["predicted_grow_grad"])
+
+
+def test_relu_weight_check(chapter):
+    assert run_check(chapter, "check_relu_weight", relu_w_grads={-1: 4.0, -3: 0.0}).startswith("Correct")
+    assert run_check(chapter, "check_relu_weight", relu_w_grads={-1.0: 4, -3.0: 0})  # float keys, int values
+    # ReLU's slope without the chain rule's factor x, and a gradient through the flat side
+    assert "x = 4" in check_rejects(chapter, "check_relu_weight", relu_w_grads={-1: 1.0, -3: 0.0})
+    assert "slope is 0" in check_rejects(chapter, "check_relu_weight", relu_w_grads={-1: 4.0, -3: 4.0})
+    assert "-3" in check_rejects(chapter, "check_relu_weight", relu_w_grads={-1: 4.0})
+
+
+def test_finite_difference_check(chapter):
+    h = 0.05
+    assert run_check(chapter, "check_step", predicted_central=39.0075, predicted_forward=40.0075).startswith("Correct")
+    # the error terms swapped, and the exact slope given for the central difference
+    check_rejects(chapter, "check_step", predicted_central=39 + 20 * h, predicted_forward=39 + 3 * h * h)
+    assert "3h²" in check_rejects(chapter, "check_step", predicted_central=39.0, predicted_forward=40.0075)
+    assert "20h" in check_rejects(chapter, "check_step", predicted_central=39.0075, predicted_forward=40.0)
+

@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 
 import pytest
 import torch
@@ -234,3 +235,59 @@ def test_exercise_wrong_order(chapter):
     # top = m + 3m, m = 2k: dtop/dk = 8; breadth-first runs m before the longer path reports, giving 2·1
     assert chapter["k_topo"].grad == 8.0
     assert chapter["k_bfs"].grad == 2.0
+
+
+# ------------------------------------------------------------------ the exercises' checks, as a learner meets them
+
+
+def run_check(check, answer=""):
+    """Run ``check`` as the lab does: the chapter's ``Value`` class alone, then the learner's ``answer`` code.
+
+    A fresh namespace each time, so a check meets a ``Value`` without the chapter's ``sigmoid``.
+    """
+    code = {c.name: c.code for c in load_module(CHAPTER)}
+    ns = {"__name__": "__main__"}
+    exec(compile(code["value_class"], "value_class", "exec"), ns)
+    exec(compile(answer, "answer", "exec"), ns)
+    exec(compile(code[check], check, "exec"), ns)
+    return ns
+
+
+def solution(name):
+    return next(c.code for c in load_module(CHAPTER) if c.name == name)
+
+
+CHECKS = {"check_reuse": "ex_reuse", "check_sigmoid": "ex_sigmoid", "check_wrong_order": "ex_wrong_order"}
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_checks_ask_for_the_answer_then_accept_the_solution(chapter, check, capsys):
+    with pytest.raises(AssertionError, match="in the cell above"):
+        run_check(check)
+    capsys.readouterr()
+    run_check(check, solution(CHECKS[check]))
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("Correct:")
+    assert chapter.output(check).startswith("Correct:")
+
+
+SIGMOID_WITHOUT_UPSTREAM = solution("ex_sigmoid").replace("s * (1 - s) * out.grad", "s * (1 - s)")
+BAD_GRAPH = "def bad_graph" + solution("ex_wrong_order").split("def bad_graph", 1)[1].split("\n\n\n", 1)[0]
+BFS_AS_TOPOLOGICAL = "def backward_breadth_first(root):\n    root.backward()\n\n\n" + BAD_GRAPH
+BFS_DOING_NOTHING = "def backward_breadth_first(root):\n    pass\n\n\n" + BAD_GRAPH
+
+
+@pytest.mark.parametrize("check,answer,message", [
+    ("check_reuse", "reuse_grad = 6.0", "Not yet"),                       # forgot the sum's share
+    ("check_reuse", "reuse_grad = Value(7.0)", "plain number"),
+    ("check_sigmoid", "Value.sigmoid = lambda self: 1 / (1 + (-self).exp())", "single operation"),
+    ("check_sigmoid", SIGMOID_WITHOUT_UPSTREAM, "out.grad"),
+    ("check_sigmoid", "Value.sigmoid = lambda self: Value(1 / (1 + math.exp(self.data)), (self,))", "Not yet"),
+    ("check_wrong_order", BFS_DOING_NOTHING, "(a * b + c) * d"),
+    ("check_wrong_order", BFS_AS_TOPOLOGICAL, "both orders give"),
+    ("check_wrong_order", solution("ex_wrong_order").replace("def bad_graph():", "K = Value(1.0)\ndef bad_graph():")
+     .replace("    k = Value(1.0)\n", "    k = K\n"), "new Values each time"),
+])
+def test_checks_reject_wrong_answers(check, answer, message):
+    assert answer not in CHECKS.values() and answer != solution(CHECKS[check])   # each case really is a change
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_check(check, answer)

@@ -1,6 +1,9 @@
 """The Backpropagation chapter: every gradient it shows, recomputed independently."""
 
+import contextlib
+import io
 import math
+import re
 
 import pytest
 import torch
@@ -184,10 +187,71 @@ def test_exercise_tanh_layer(chapter):
         up, down = W1.clone(), W1.clone()
         up.view(-1)[i] += h
         down.view(-1)[i] -= h
-        assert chapter["tanh_hand"]["W1"].view(-1)[i].item() == pytest.approx((loss(up) - loss(down)) / (2 * h), abs=1e-7)
-    assert chapter.output("ex_tanh_layer").count("allclose True") == 4
+        assert chapter["tanh_grads"]["W1"].view(-1)[i].item() == pytest.approx((loss(up) - loss(down)) / (2 * h), abs=1e-7)
+    assert chapter.output("check_tanh_layer").startswith("Correct:")
 
 
 def test_exercise_gradient_check(chapter):
     assert chapter["worst_check"] < 1e-7
     assert math.isfinite(chapter["worst_check"])
+    assert chapter["numeric_dW1"].shape == chapter["W1"].shape
+    assert chapter["worst_check"] == (chapter["numeric_dW1"] - chapter["dL_dW1"]).abs().max().item()
+
+
+# ------------------------------------------------------------------ the exercises' checks, as a learner meets them
+
+
+def run_check(chapter, check, **answers):
+    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not written it yet.
+    """
+    from snippets._book.cells import load_module
+
+    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
+    ns = dict(chapter.ns)
+    for name, value in answers.items():
+        if value is None:
+            ns.pop(name, None)
+        else:
+            ns[name] = value
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+def test_every_check_passes_the_solution_and_prints_correct(chapter):
+    for check in ("check_dead_relu", "check_tanh_layer", "check_gradient_check"):
+        assert chapter.output(check).startswith("Correct:"), check
+        assert run_check(chapter, check).startswith("Correct:"), check
+
+
+@pytest.mark.parametrize("check,answers,message", [
+    ("check_dead_relu", {"dead_w1_grad": None}, "`dead_w1_grad`"),
+    ("check_dead_relu", {"dead_w1_grad": 8.0}, "Not yet"),            # the live neuron's dloss/dw1
+    ("check_dead_relu", {"dead_w1_grad": torch.tensor(0.0)}, "plain number"),
+    ("check_tanh_layer", {"tanh_grads": None}, "`tanh_grads`"),
+    ("check_tanh_layer", {"tanh_grads": [1, 2]}, "should be a dict"),
+    ("check_tanh_layer", {"tanh_grads": {"W1": 0}}, "exactly the keys"),
+    ("check_gradient_check", {"numeric_dW1": None}, "`numeric_dW1`"),
+    ("check_gradient_check", {"numeric_dW1": torch.zeros(4, 3)}, "shape (3, 4)"),
+])
+def test_checks_reject_missing_and_wrong_answers(chapter, check, answers, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_check(chapter, check, **answers)
+
+
+def test_check_tanh_layer_rejects_the_relu_gradients(chapter):
+    """The ReLU network's own gradients, the most likely slip, are not the tanh network's."""
+    with pytest.raises(AssertionError, match="Not yet"):
+        run_check(chapter, "check_tanh_layer", tanh_grads=dict(chapter["hand"]))
+    doubled = dict(chapter["tanh_grads"], W2=chapter["tanh_grads"]["W2"] * 2)
+    with pytest.raises(AssertionError, match=r'tanh_grads\["W2"\]'):
+        run_check(chapter, "check_tanh_layer", tanh_grads=doubled)
+
+
+def test_check_gradient_check_rejects_a_forgotten_half(chapter):
+    """Dividing by h instead of 2h doubles every estimate: the check must catch it."""
+    with pytest.raises(AssertionError, match="Not yet"):
+        run_check(chapter, "check_gradient_check", numeric_dW1=chapter["numeric_dW1"] * 2)
+    run_check(chapter, "check_gradient_check", numeric_dW1=chapter["numeric_dW1"].float())   # float32 is close enough

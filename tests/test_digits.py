@@ -9,6 +9,7 @@ import gzip
 import io
 import math
 import os
+import re
 import struct
 
 import pytest
@@ -531,7 +532,7 @@ def test_exercise_manual_training_learns(chapter):
     assert chapter["manual_val_acc"] >= chapter["final_val_acc"] - 0.01  # "as good as the nn version"
     assert chapter["unscaled_loss"] > 3 * math.log(10)  # the page: far above ln 10
     # the gradient backward() hands the manual loop equals the hand-derived softmax-minus-one-hot formula
-    W1, b1, W2, b2 = [p.detach() for p in chapter["params"]]
+    W1, b1, W2, b2 = [p.detach() for p in chapter["manual_params"]]
     X, y = chapter["X_train"][:20], chapter["y_train"][:20]
     z = X @ W1 + b1
     h = torch.clamp(z, min=0)
@@ -562,7 +563,7 @@ def test_forgetting_zero_grad_makes_each_step_larger(chapter):
 def test_exercise_weight_decay_alone(chapter):
     w = chapter["w"].detach()
     assert torch.allclose(w, torch.tensor([1.0, -2.0, 3.0]) * 0.999 ** 100, atol=1e-5)
-    assert torch.allclose(w, chapter["predicted"], atol=1e-5)
+    assert torch.allclose(w, chapter["predicted_w"], atol=1e-5)
 
 
 def test_side_columns_are_almost_always_blank(chapter):
@@ -574,3 +575,72 @@ def test_side_columns_are_almost_always_blank(chapter):
     blank = ((0 - chapter["pixel_mean"]) / chapter["pixel_std"]).item()
     assert blank < 0
     assert (chapter["X"][:, 0] == blank).float().mean().item() > 0.99  # pixel (0, 0) is column 0
+
+
+# ---------------------------------------------------------------------------- the exercises' checks, as a learner meets them
+
+
+def run_check(chapter, check, **answers):
+    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not written it yet. Returns what the check printed.
+    """
+    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
+    ns = dict(chapter.ns)
+    for name, value in answers.items():
+        if value is None:
+            ns.pop(name, None)
+        else:
+            ns[name] = value
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("check", ["check_zero", "check_steps", "check_manual", "check_decay"])
+def test_checks_pass_the_solution(chapter, check):
+    assert chapter.output(check).startswith("Correct:")
+    assert run_check(chapter, check).startswith("Correct:")
+
+
+@pytest.mark.parametrize("check,answers,message", [
+    ("check_zero", {"zero_loss": None}, "`zero_loss`"),
+    ("check_zero", {"zero_loss": 2.3}, "Not yet"),                      # not to four decimals
+    ("check_zero", {"zero_loss": 0.0}, "Not yet"),
+    ("check_zero", {"zero_loss": torch.tensor(math.log(10))}, "plain number"),
+    ("check_zero", {"zero_loss": round(math.log(10), 4)}, None),        # four decimals, typed in, pass
+    ("check_steps", {"steps_32": None}, "`steps_32`"),
+    ("check_steps", {"steps_32": 1077 / 32}, "whole numbers"),
+    ("check_steps", {"steps_32": 1077 // 32, "total_steps_32": 20 * (1077 // 32)}, "partial batch"),
+    ("check_steps", {"total_steps_32": 34 * 32}, "20 epochs"),
+    ("check_decay", {"predicted_w": None}, "`predicted_w`"),
+    ("check_decay", {"predicted_w": [1.0, -2.0]}, "three numbers"),
+    ("check_decay", {"predicted_w": [1, -2, 3]}, "Not yet"),             # nothing moves: wrong
+    ("check_decay", {"predicted_w": [v * 0.99 ** 100 for v in (1, -2, 3)]}, "Not yet"),   # lr forgotten
+    ("check_decay", {"predicted_w": [v * 0.999 ** 100 for v in (1, -2, 3)]}, None),
+])
+def test_checks_judge_answers(chapter, check, answers, message):
+    if message is None:
+        assert run_check(chapter, check, **answers).startswith("Correct:")
+    else:
+        with pytest.raises(AssertionError, match=re.escape(message)):
+            run_check(chapter, check, **answers)
+
+
+def test_check_manual_rejects_wrong_answers(chapter):
+    trained = chapter["manual_params"]
+    with pytest.raises(AssertionError, match="`manual_params`"):
+        run_check(chapter, "check_manual", manual_params=None)
+    with pytest.raises(AssertionError, match="`manual_val_acc`"):
+        run_check(chapter, "check_manual", manual_val_acc=None)
+    with pytest.raises(AssertionError, match="shapes"):                   # nn.Linear's (out, in) layout
+        run_check(chapter, "check_manual", manual_params=[t.T if t.dim() == 2 else t for t in trained])
+    with pytest.raises(AssertionError, match="requires_grad=True"):
+        run_check(chapter, "check_manual", manual_params=[t.detach() for t in trained])
+    torch.manual_seed(0)
+    untrained = [(torch.randn(64, 32) / 8).requires_grad_(), torch.zeros(32, requires_grad=True),
+                 (torch.randn(32, 10) / math.sqrt(32)).requires_grad_(), torch.zeros(10, requires_grad=True)]
+    with pytest.raises(AssertionError, match="training loss"):
+        run_check(chapter, "check_manual", manual_params=untrained)
+    with pytest.raises(AssertionError, match="Not yet: `manual_val_acc`"):    # a percentage, not a fraction
+        run_check(chapter, "check_manual", manual_val_acc=100 * chapter["manual_val_acc"])

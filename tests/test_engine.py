@@ -492,9 +492,14 @@ plt.plot([1, 2])
 model = torch.nn.Linear(2, 1)
 other = 3
 # %% train
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
 for step in range(3):
+    optimizer.zero_grad()
     loss = model(torch.ones(2)).sum()
     loss.backward()
+    optimizer.step()
+# %% look
+print(model(torch.zeros(2)), other)
 # %% shadowed
 x = 1
 # %% rebound
@@ -504,7 +509,8 @@ print(other, torch.tanh(torch.ones(1)))
 print(model.weight.grad, x)
 """, "demo.py")
     chosen = [c.name for c in setup_cells(cells[:-1], cells[-1:])]
-    # train changes model (a method call on it), rebound's x hides shadowed's; the plot is not needed.
+    # train changes model (its step reaches model.parameters()), rebound's x hides shadowed's; neither the plot
+    # nor look (which only reads model) is needed.
     assert chosen == ["imports", "model", "train", "rebound"]
 
 

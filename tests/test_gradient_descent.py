@@ -1,10 +1,14 @@
 """The Gradient descent chapter, checked against closed forms and independent recomputation."""
 
+import contextlib
+import io
 import math
 import random
 
 import pytest
 import torch
+
+from snippets._book.cells import load_module
 
 CHAPTER = "gradient_descent"
 
@@ -443,7 +447,8 @@ def test_step_lr_schedule_and_a_recomputation(chapter):
 
 
 def test_exercise_predictions(chapter):
-    assert chapter["ex_answer"] == pytest.approx(5 - 5 * 0.5 ** 3, abs=1e-6)
+    assert chapter["ex_answer"] == pytest.approx(5 - 5 * 0.5 ** 3, abs=1e-6) == chapter["x_after_three"]
+    assert chapter["loss_after_20"] == chapter["final_losses"]["about right"]
     assert chapter["mirror_loss"] == pytest.approx(25 * 0.8 ** 40, rel=1e-4)
     assert chapter["mirror_loss"] == pytest.approx(chapter["final_losses"]["about right"], rel=1e-4)
 
@@ -455,6 +460,7 @@ def test_threshold_exercise_verdicts(chapter):
         rate = float(line.split()[2].rstrip(":"))
         converges = abs(1 - 6 * rate) < 1  # the hand-derived condition α < 1/3
         assert line.endswith("closer than the start") == converges
+    assert chapter["largest_rate"] == pytest.approx(1 / 3)
 
 
 def test_adam_first_step_is_the_sign_times_alpha(chapter):
@@ -462,6 +468,7 @@ def test_adam_first_step_is_the_sign_times_alpha(chapter):
     g = chapter["first_gradient"].tolist()
     assert first == pytest.approx([-chapter["adam_rate"] * math.copysign(1, gi) for gi in g], abs=1e-6)
     assert chapter["uncorrected"] == pytest.approx(0.1 / math.sqrt(0.001), rel=1e-12)
+    assert [chapter["adam_w"], chapter["adam_b"]] == pytest.approx(first, abs=1e-6)
 
 
 def momentum_on_parabola(rate, mu, steps):
@@ -481,6 +488,7 @@ def test_momentum_limit_exercise(chapter):
     # the limit is sharp: just inside and just outside
     assert abs(momentum_on_parabola(1.49, 0.5, 3000) - 5) < 1e-3
     assert abs(momentum_on_parabola(1.51, 0.5, 3000) - 5) > 1e3
+    assert chapter["momentum_limit"] == 1.5
 
 
 def test_only_what_the_first_chapters_taught(chapter):
@@ -490,3 +498,78 @@ def test_only_what_the_first_chapters_taught(chapter):
     for tool in ("torch.nn", "nn.Sequential", "nn.Linear", "deepcopy", "unsqueeze", "DataLoader"):
         assert tool not in code, tool
     assert "Examples:" not in code
+
+
+# ----------------------------------------------------------------- the exercises' checks
+
+
+def run_check(chapter, check, missing=(), **answers):
+    """Run a check cell in a copy of the chapter's namespace, ``answers`` in place of the solution's
+    names and the ``missing`` names undefined; what it printed."""
+    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
+    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
+    ns.update(answers)
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+def check_rejects(chapter, check, missing=(), **answers):
+    """The check fails with an AssertionError of its own; its message."""
+    with pytest.raises(AssertionError) as failure:
+        run_check(chapter, check, missing, **answers)
+    return str(failure.value)
+
+
+def test_three_steps_check(chapter):
+    assert run_check(chapter, "check_predict", x_after_three=4.375).startswith("Correct")
+    assert run_check(chapter, "check_predict", x_after_three=torch.tensor(4.375))
+    check_rejects(chapter, "check_predict", x_after_three=5 - 5 * 0.5 ** 2)  # two steps
+    check_rejects(chapter, "check_predict", x_after_three=5.0)  # "it gets there"
+    assert "`x_after_three`" in check_rejects(chapter, "check_predict", missing=["x_after_three"])
+
+
+def test_mirror_check(chapter):
+    assert run_check(chapter, "check_mirror", loss_after_20=25 * 0.64 ** 20).startswith("Correct")
+    assert run_check(chapter, "check_mirror", loss_after_20=round(chapter["final_losses"]["about right"], 4))
+    check_rejects(chapter, "check_mirror", loss_after_20=25 * 0.2 ** 40)  # 1 - 2α taken as 0.2
+    check_rejects(chapter, "check_mirror", loss_after_20=chapter["final_losses"]["too large"])
+    assert "a number" in check_rejects(chapter, "check_mirror", loss_after_20="the same")
+
+
+def test_threshold_check(chapter):
+    assert run_check(chapter, "check_threshold", largest_rate=1 / 3).startswith("Correct")
+    assert run_check(chapter, "check_threshold", largest_rate=0.33)  # read off the experiment
+    assert "fly off" in check_rejects(chapter, "check_threshold", largest_rate=0.34)
+    assert "fly off" in check_rejects(chapter, "check_threshold", largest_rate=1.0)  # the limit for (x - 5)²
+    assert "still converges" in check_rejects(chapter, "check_threshold", largest_rate=1 / 6)  # the fastest rate, not the limit
+
+    def steep_bowl_run(rate, steps=3000):  # gradient descent on 3(x - 5)² in plain floats
+        x = 0.0
+        for _ in range(steps):
+            x -= rate * 6 * (x - 5)
+        return x
+
+    # the band the check accepts, 1/3 ± 0.005, straddles the real edge
+    assert abs(steep_bowl_run(1 / 3 - 0.005) - 5) < 1e-3
+    assert abs(steep_bowl_run(1 / 3 + 0.005) - 5) > 1e3
+
+
+def test_adam_first_step_check(chapter):
+    rate, ratio = chapter["adam_rate"], chapter["raw_ratio"]
+    assert run_check(chapter, "check_adam_first_step", adam_w=rate, adam_b=rate).startswith("Correct")
+    # plain gradient descent's habit: w moving about raw_ratio times as far as b
+    assert "different amounts" in check_rejects(chapter, "check_adam_first_step", adam_w=rate * ratio, adam_b=rate)
+    assert "against the gradient" in check_rejects(chapter, "check_adam_first_step", adam_w=-rate, adam_b=-rate)
+    # the uncorrected first step
+    check_rejects(chapter, "check_adam_first_step", adam_w=rate * chapter["uncorrected"], adam_b=rate * chapter["uncorrected"])
+
+
+def test_momentum_limit_check(chapter):
+    assert run_check(chapter, "check_momentum_limit", momentum_limit=1.5).startswith("Correct")
+    assert "without momentum" in check_rejects(chapter, "check_momentum_limit", momentum_limit=1.0)
+    check_rejects(chapter, "check_momentum_limit", momentum_limit=3.0)  # 2(1 + μ) without dividing by λ
+    # the check's limit is where runs really change: just inside converges, just outside flies off
+    assert abs(momentum_on_parabola(1.5 - 0.01, 0.5, 3000) - 5) < 1e-3
+    assert abs(momentum_on_parabola(1.5 + 0.01, 0.5, 3000) - 5) > 1e3
+

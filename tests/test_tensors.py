@@ -1,10 +1,14 @@
 """The Tensors chapter: shapes, dtypes, reshaping, matrix products, broadcasting, nn.Linear, reductions and masks, checked independently."""
 
+import contextlib
+import io
 import itertools
 import math
 
 import pytest
 import torch
+
+from snippets._book.cells import load_module
 
 CHAPTER = "tensors"
 
@@ -71,12 +75,14 @@ def test_exercise_shapes_follow_the_rules(chapter):
     out = chapter.output("ex_shapes")
     expected = {"P @ Q": (3, 5), "P + R": (3, 4), "P * R": (3, 4), "P + u": (3, 4),
                 "P.reshape(6, 2)": (6, 2), "P.reshape(-1)": (12,)}
+    assert chapter["predicted_shapes"] == expected
     for label, shape in expected.items():
-        assert f"{label:16} {shape}" in out
+        assert f"{label:16} predicted {str(shape):8} torch: {shape}" in out
 
 
 def test_exercise_count_is_the_product_of_the_sizes(chapter):
     assert chapter["per_image"] == 3 * 28 * 28 == 2352
+    assert chapter["flat_shape"] == (32, 2352)
     assert "(32, 2352)" in chapter.output("ex_count")
 
 
@@ -84,6 +90,7 @@ def test_exercise_row_offsets(chapter):
     table = chapter["table"]
     expected = [[v + 100 for v in table[0].tolist()], [v + 200 for v in table[1].tolist()]]
     assert (table + chapter["row_offsets"].reshape(2, 1)).tolist() == expected
+    assert chapter["shifted"].tolist() == expected
 
 
 # ------------------------------------------------------------------ the tools later chapters lean on
@@ -234,7 +241,10 @@ def test_masks_select_count_and_assign(chapter):
 
 
 def test_exercise_linear_shapes(chapter):
-    assert chapter.output("ex_linear_shapes").strip() == "weight (3, 10)   bias (3,)   output (5, 3)"
+    layer, batch = chapter["small_layer"], chapter["batch"]
+    real = {"weight": tuple(layer.weight.shape), "bias": tuple(layer.bias.shape), "output": tuple(layer(batch).shape)}
+    assert chapter["layer_shapes"] == real == {"weight": (3, 10), "bias": (3,), "output": (5, 3)}
+    assert chapter.output("ex_linear_shapes").splitlines()[1] == "torch:     weight (3, 10)   bias (3,)   output (5, 3)"
 
 
 def test_exercise_row_fractions(chapter):
@@ -243,3 +253,75 @@ def test_exercise_row_fractions(chapter):
         total = sum(temps[i].tolist())
         assert shares[i].tolist() == pytest.approx([t / total for t in temps[i].tolist()])
     assert torch.allclose(shares.sum(dim=1), torch.ones(2))
+
+
+# ------------------------------------------------------------------ the exercises' checks
+
+
+def run_check(chapter, check, **answers):
+    """Run a check cell in a copy of the chapter's namespace with ``answers`` in place of the solution's names."""
+    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
+    ns = dict(chapter.ns)
+    ns.update(answers)
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+def check_rejects(chapter, check, missing=(), **answers):
+    """The check fails with an AssertionError for ``answers`` (and with ``missing`` names undefined); its message."""
+    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
+    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
+    ns.update(answers)
+    with pytest.raises(AssertionError) as failure, contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(code, check, "exec"), ns)
+    return str(failure.value)
+
+
+def test_shape_check(chapter):
+    right = dict(chapter["predicted_shapes"])
+    assert run_check(chapter, "check_shapes", predicted_shapes=right).startswith("Correct")
+    assert "`predicted_shapes`" in check_rejects(chapter, "check_shapes", missing=["predicted_shapes"])
+    # a correct answer written another way (lists, torch.Size) passes
+    assert run_check(chapter, "check_shapes", predicted_shapes={k: list(v) for k, v in right.items()})
+    assert run_check(chapter, "check_shapes", predicted_shapes={k: torch.Size(v) for k, v in right.items()})
+    # the classic slips: u lined up with the rows, and (12) for (12,)
+    assert "from the right" in check_rejects(chapter, "check_shapes", predicted_shapes={**right, "P + u": (4, 3)})
+    assert "(12,)" in check_rejects(chapter, "check_shapes", predicted_shapes={**right, "P.reshape(-1)": 12})
+    assert "P * R" in check_rejects(chapter, "check_shapes", predicted_shapes={k: v for k, v in right.items() if k != "P * R"})
+
+
+def test_count_check(chapter):
+    assert run_check(chapter, "check_count", per_image=2352, flat_shape=(32, 2352)).startswith("Correct")
+    assert run_check(chapter, "check_count", per_image=torch.tensor(2352), flat_shape=torch.Size([32, 2352]))
+    check_rejects(chapter, "check_count", per_image=28 * 28, flat_shape=(32, 784))      # one channel only
+    check_rejects(chapter, "check_count", per_image=2352, flat_shape=(32 * 2352,))      # the whole batch in one row
+    assert "`flat_shape`" in check_rejects(chapter, "check_count", missing=["flat_shape"])
+
+
+def test_row_offset_check(chapter):
+    table = torch.arange(6.0).reshape(2, 3)
+    assert run_check(chapter, "check_bias_by_column", shifted=table + torch.tensor([[100.0], [200.0]]))
+    assert run_check(chapter, "check_bias_by_column", shifted=torch.arange(6).reshape(2, 3) + torch.tensor([[100], [200]]))
+    check_rejects(chapter, "check_bias_by_column", shifted=table + torch.tensor([100.0, 200.0, 0.0]))  # per column
+    check_rejects(chapter, "check_bias_by_column", shifted=table + 100)
+    assert "(2, 3)" in check_rejects(chapter, "check_bias_by_column", shifted=torch.zeros(2, 1))
+    assert "tensor" in check_rejects(chapter, "check_bias_by_column", shifted=[[100.0, 101.0, 102.0], [203.0, 204.0, 205.0]])
+
+
+def test_layer_shape_check(chapter):
+    assert run_check(chapter, "check_linear_shapes", layer_shapes={"weight": (3, 10), "bias": (3,), "output": (5, 3)})
+    # the (in, out) layout of x @ W, which nn.Linear does not use
+    assert "(out_features, in_features)" in check_rejects(
+        chapter, "check_linear_shapes", layer_shapes={"weight": (10, 3), "bias": (3,), "output": (5, 3)})
+    check_rejects(chapter, "check_linear_shapes", layer_shapes={"weight": (3, 10), "bias": (5, 3), "output": (5, 3)})
+    check_rejects(chapter, "check_linear_shapes", layer_shapes={"weight": (3, 10), "bias": (3,)})
+
+
+def test_row_fraction_check(chapter):
+    temps = chapter["temps"]
+    assert run_check(chapter, "check_row_fractions", shares=temps / temps.sum(dim=1, keepdim=True))
+    assert run_check(chapter, "check_row_fractions", shares=temps.double() / temps.double().sum(dim=1, keepdim=True))
+    assert "dim=1" in check_rejects(chapter, "check_row_fractions", shares=temps / temps.sum(dim=0))  # per day
+    check_rejects(chapter, "check_row_fractions", shares=temps / temps.sum())  # by the fortnight's total
+    check_rejects(chapter, "check_row_fractions", shares=temps.sum(dim=1))

@@ -1,7 +1,9 @@
 """The training-loop chapter: every loop is re-derived with closed-form gradients in float64."""
 
+import contextlib
 import copy
 import inspect
+import io
 import math
 import re
 
@@ -382,9 +384,9 @@ def test_save_and_load_round_trip_is_identical(chapter, tmp_path):
 
 
 def test_ex_batches(chapter):
-    assert chapter["ex_steps"] == math.ceil(1000 / 64) == 16
-    assert chapter["ex_last"] == 1000 - 15 * 64 == 40
-    assert chapter["dropped_steps"] == 1000 // 64
+    assert chapter["epoch_steps"] == math.ceil(1000 / 64) == 16
+    assert chapter["last_batch_size"] == 1000 - 15 * 64 == 40
+    assert chapter["epoch_steps_dropped"] == 1000 // 64
 
 
 def test_ex_kelvin(chapter):
@@ -404,3 +406,74 @@ def test_ex_two_losses(chapter):
     assert during > after  # the first epoch's running mean includes the untrained network's losses
     assert after == pytest.approx(
         chapter["evaluate"](chapter["fresh"], chapter["train_loader"], nn.MSELoss(), chapter["device"]), rel=1e-6)
+
+
+# ------------------------------------------------------------------ the exercises' checks, as a learner meets them
+
+
+def run_check(chapter, check, **answers):
+    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not written it yet. Returns what the check printed.
+    """
+    from snippets._book.cells import load_module
+
+    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
+    ns = dict(chapter.ns)
+    for name, value in answers.items():
+        if value is None:
+            ns.pop(name, None)
+        else:
+            ns[name] = value
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("check", ["check_kelvin", "check_batches", "check_two_losses"])
+def test_checks_pass_the_solution(chapter, check):
+    assert chapter.output(check).startswith("Correct:")
+    assert run_check(chapter, check).startswith("Correct:")
+
+
+def test_check_kelvin_rejects_wrong_answers(chapter):
+    with pytest.raises(AssertionError, match="`raw_kelvin_losses`"):
+        run_check(chapter, "check_kelvin", raw_kelvin_losses=None)
+    with pytest.raises(AssertionError, match="`kelvin_w` and `kelvin_b`"):
+        run_check(chapter, "check_kelvin", kelvin_b=None)
+    # the Celsius run's losses are not the kelvin run's
+    with pytest.raises(AssertionError, match="Not yet: your first two losses"):
+        run_check(chapter, "check_kelvin", raw_kelvin_losses=chapter["raw_losses"][:8])
+    # the weight and bias of the standardized model, not converted back
+    w_s, b_s = chapter["kelvin_model"].weight.item(), chapter["kelvin_model"].bias.item()
+    with pytest.raises(AssertionError, match="w / std"):
+        run_check(chapter, "check_kelvin", kelvin_w=w_s, kelvin_b=b_s)
+    with pytest.raises(AssertionError, match="plain numbers"):
+        run_check(chapter, "check_kelvin", kelvin_w=torch.tensor(1.8))
+    run_check(chapter, "check_kelvin", kelvin_w=1.8, kelvin_b=-459.67)   # the exact line, typed in, passes
+
+
+@pytest.mark.parametrize("answers,message", [
+    ({"epoch_steps": None}, "`epoch_steps`"),
+    ({"epoch_steps": 1000 / 64}, "whole number"),
+    ({"epoch_steps": 1000 // 64}, "one more, smaller batch"),        # forgot the partial batch
+    ({"last_batch_size": 64}, "last batch does not hold 64"),
+    ({"epoch_steps_dropped": 16}, "drop_last=True one epoch does not take 16"),
+])
+def test_check_batches_rejects_wrong_answers(chapter, answers, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        run_check(chapter, "check_batches", **answers)
+
+
+def test_check_two_losses_rejects_wrong_answers(chapter):
+    during, after = chapter["during"], chapter["after"]
+    with pytest.raises(AssertionError, match="call it `fresh`"):
+        run_check(chapter, "check_two_losses", fresh=None)
+    with pytest.raises(AssertionError, match="five epochs"):
+        run_check(chapter, "check_two_losses", fresh=chapter["regressor"])
+    with pytest.raises(AssertionError, match="2 → 16 → 1"):
+        run_check(chapter, "check_two_losses", fresh=nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1)))
+    with pytest.raises(AssertionError, match="Not yet: `after`"):            # the two numbers swapped
+        run_check(chapter, "check_two_losses", during=after, after=during)
+    with pytest.raises(AssertionError, match="Not yet: `during`"):
+        run_check(chapter, "check_two_losses", during=after / 2)

@@ -86,13 +86,15 @@ def setup_cells(cells: list[Cell], used_later: list[Cell]) -> list[Cell]:
     running anything; the lab tests then run the setup with and without the answers
     (tests/test_companions.py), so a cell missed here fails there.
     """
-    modules = set().union(*(imports(c.code) for c in cells + used_later))
+    # Modules, and the chapter's functions and classes, are not changed by code that uses them.
+    functions = set().union(*(definitions(c.code) for c in cells + used_later))
+    modules = set().union(*(imports(c.code) for c in cells + used_later)) | functions
     wanted = set().union(*(reads(c.code) for c in used_later)) if used_later else set()
     keep = []
     for cell in reversed(cells):
         if cell.raises:
             continue
-        binds, changes = writes(cell.code, modules)
+        binds, changes = writes(cell.code, modules, functions)
         if (binds | changes) & wanted:
             keep.append(cell)
             wanted -= binds - changes  # bound here: an earlier binding of the name is not needed
@@ -101,8 +103,9 @@ def setup_cells(cells: list[Cell], used_later: list[Cell]) -> list[Cell]:
 
 
 BUILTINS = set(dir(builtins))
+PARAMETERS = {"parameters", "named_parameters", "grad", "weight", "bias", "data", "state_dict"}
 MUTATORS = {"append", "extend", "insert", "pop", "remove", "clear", "update", "add", "discard", "setdefault",
-            "sort", "reverse", "backward", "step", "zero_grad", "train", "eval", "load_state_dict", "to"}
+            "sort", "reverse", "backward", "step", "zero_grad", "train", "eval", "load_state_dict"}
 SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp,
           ast.DictComp, ast.GeneratorExp)
 
@@ -161,21 +164,26 @@ def reads(code: str) -> set[str]:
     return free - BUILTINS
 
 
+def definitions(code: str) -> set[str]:
+    """The functions and classes a cell defines at module level."""
+    return {n.name for n in ast.parse(code).body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+
 def imports(code: str) -> set[str]:
     """The names a cell's imports bind (``torch``, ``nn``, ``plt``)."""
     return {(a.asname or a.name).split(".")[0] for n in ast.walk(ast.parse(code))
             if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
 
 
-def writes(code: str, modules: set[str] = frozenset()) -> tuple[set[str], set[str]]:
+def writes(code: str, modules: set[str] = frozenset(), functions: set[str] = frozenset()) -> tuple[set[str], set[str]]:
     """The names a cell binds at module level, and those it may change in place: the object of an
     attribute or item assignment (``w.grad = None``), of a method that changes its object (PyTorch's
     in-place methods end in ``_``; :data:`MUTATORS` has the others, such as ``opt.step()``), and the
-    first argument of a function of the chapter's (``train(model, data)``) or of an in-place
-    function (``nn.init.zeros_(w)``). Other functions of a module (``torch.tanh(x)``) change
-    nothing, nor do builtins. A cell that calls ``backward()`` or ``step()`` may change everything it
-    reads: gradients and updates reach every tensor of the graph. A guess, never a proof: the lab tests
-    run what it chooses."""
+    first argument of a function the chapter defines (``train(model, data)``) or of an in-place
+    function (``nn.init.zeros_(w)``). Other functions (``torch.tanh(x)``, ``model(x)``) change nothing,
+    nor do builtins. A cell that calls ``backward()`` or ``step()`` may change every name whose
+    parameters it reads (``model.parameters()``, ``w.grad``): gradients and updates reach them.
+    A guess, never a proof: the lab tests run what it chooses."""
     binds, changes = set(), set()
 
     def base(node):  # the name whose object an attribute chain starts from; a call's result is a new object
@@ -201,10 +209,13 @@ def writes(code: str, modules: set[str] = frozenset()) -> tuple[set[str], set[st
                     changes.add(first if method.endswith("_") else None)
                 elif isinstance(node.func, ast.Attribute):  # x.mean() reads x; x.add_(1), opt.step() change it
                     changes.add(owner if method.endswith("_") or method in MUTATORS else None)
-                else:  # a function of the chapter's changes what it is given first: train(model, data)
+                elif owner in functions:  # a function of the chapter's changes what it is given first: train(model, data)
                     changes.add(first)
-    if any(isinstance(n, ast.Call) and getattr(n.func, "attr", "") in ("backward", "step") for n in ast.walk(ast.parse(code))):
-        changes |= reads(code)  # loss.backward() and opt.step() reach every tensor the graph or optimizer holds
+    tree = ast.parse(code)
+    if any(isinstance(n, ast.Call) and getattr(n.func, "attr", "") in ("backward", "step") for n in ast.walk(tree)):
+        # loss.backward() and opt.step() reach the parameters of the graph and the optimizer: whatever the cell
+        # reaches the parameters of (model.parameters(), w.grad); inputs (model(X), X.to(device)) are left alone.
+        changes |= {base(n) for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in PARAMETERS} & reads(code)
     return binds, changes - {None} - modules
 
 

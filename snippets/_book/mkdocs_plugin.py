@@ -240,6 +240,8 @@ class BookPlugin(BasePlugin[BookConfig]):
 
     def on_page_markdown(self, markdown, page, config, files):
         src = page.file.src_uri
+        if src.endswith(".ipynb"):  # a lab, written by the build: its code may hold "{{" (a dict in an f-string)
+            return markdown
         if src not in self.pages and re.search(r"^::: snippets\.", markdown, re.M):  # the API reference
             files_of = {s: (Path(config.docs_dir) / s, module_path(p.module, self.snippets_dir)) for s, p in self.pages.items()}
             markdown = reference.expand_reference(markdown, self.pages, files_of)
