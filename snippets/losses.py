@@ -402,6 +402,35 @@ for far in [7.0, 14.0, 28.0]:
     m, a = nn.MSELoss()(worse, truth_is).item(), nn.L1Loss()(worse, truth_is).item()
     print(f"{far:13.0f}  {m:6.2f}  {a:5.2f}  {m / a:7.2f}")
 
+# %% check_mse_mae
+# Run this after your answer to exercise 1.
+assert "outlier_mse" in globals(), (
+    "Write your MSE into `outlier_mse` (a number), then run this cell again.")
+assert "outlier_mae" in globals(), (
+    "Write your MAE into `outlier_mae` (a number), then run this cell again.")
+assert "mse_mae_ratio" in globals(), (
+    "Write MSE / MAE into `mse_mae_ratio` (a number), then run this cell again.")
+expected_errors = (torch.tensor([2.0, 8.0, 5.0, 10.0])
+                   - torch.tensor([3.0, 7.0, 5.0, 3.0]))
+expected_mse = (expected_errors ** 2).mean().item()
+expected_mae = expected_errors.abs().mean().item()
+assert not math.isclose(float(outlier_mse), (expected_errors ** 2).sum().item()), (
+    "Not yet: that is the sum of the squared errors. MSE is their mean.")
+assert math.isclose(float(outlier_mse), expected_mse, rel_tol=1e-3), (
+    f"Not yet: `outlier_mse` is {float(outlier_mse):g}. "
+    "Square each of the four errors, then take the mean.")
+assert not math.isclose(float(outlier_mae), expected_errors.abs().sum().item()), (
+    "Not yet: that is the sum of the absolute errors. MAE is their mean.")
+assert math.isclose(float(outlier_mae), expected_mae, rel_tol=1e-3), (
+    f"Not yet: `outlier_mae` is {float(outlier_mae):g}. "
+    "Take the size of each of the four errors, then the mean.")
+expected_ratio = expected_mse / expected_mae
+assert math.isclose(float(mse_mae_ratio), expected_ratio, rel_tol=1e-3), (
+    f"Not yet: `mse_mae_ratio` is {float(mse_mae_ratio):g}. "
+    "Divide the MSE by the MAE (to 3 digits or more).")
+print(f"Correct: MSE {expected_mse:.2f}, MAE {expected_mae:.2f}, "
+      f"and the MSE is {expected_ratio:.2f} times larger.")
+
 # %% ex_uniform_guess
 digit_classes = 10
 know_nothing = torch.zeros(1, digit_classes)       # equal scores: 10 % on every digit
@@ -417,12 +446,44 @@ with torch.no_grad():
     untrained_loss = nn.CrossEntropyLoss()(untrained(fake_images), fake_labels).item()
 print(f"an untrained 64-32-10 network on 256 random inputs: {untrained_loss:.4f}")
 
+# %% check_uniform_guess
+# Run this after your answer to exercise 2.
+assert "uniform_loss" in globals(), (
+    "Write the loss of equal scores into `uniform_loss` (a number), "
+    "then run this cell again.")
+expected_uniform = -math.log(1 / 10)   # each of the 10 classes gets 1/10
+assert not math.isclose(float(uniform_loss), 1 / 10, rel_tol=1e-2), (
+    "Not yet: 1/10 is the probability of the right class. "
+    "The loss is minus its logarithm.")
+assert not math.isclose(float(uniform_loss), -math.log10(1 / 10), rel_tol=1e-2), (
+    "Not yet: that uses the base-10 logarithm. "
+    "Cross-entropy uses the natural one, math.log.")
+assert math.isclose(float(uniform_loss), expected_uniform, rel_tol=1e-3), (
+    f"Not yet: `uniform_loss` is {float(uniform_loss):g}. "
+    "With equal scores, what probability does softmax give each class?")
+print(f"Correct: equal scores cost ln 10 = {expected_uniform:.4f}, "
+      "whatever the label.")
+
 # %% ex_shift
 shifted = logits_right + 100.0
 shifted_loss = nn.CrossEntropyLoss()(shifted, target).item()
 for scores, value in [(logits_right, loss_right), (shifted, shifted_loss)]:
     shown = ", ".join(f"{s:5.1f}" for s in scores[0])
     print(f"scores [{shown}]   loss {value:.4f}")
+
+# %% check_shift
+# Run this after your answer to exercise 3.
+assert "shifted_loss" in globals(), (
+    "Write your prediction of the new loss into `shifted_loss` (a number), "
+    "then run this cell again.")
+expected_shift_loss = F.cross_entropy(torch.tensor([[2.0, 1.0, 0.1]]),
+                                      torch.tensor([0])).item()
+assert math.isclose(float(shifted_loss), expected_shift_loss, abs_tol=1e-3), (
+    f"Not yet: `shifted_loss` is {float(shifted_loss):g}. Softmax divides e^z "
+    "by a sum of e^z's: what happens to that fraction when every score grows "
+    "by the same 100?")
+print(f"Correct: the loss is still {expected_shift_loss:.4f}. "
+      "Only the differences between scores matter.")
 
 # %% ex_cross_entropy
 def cross_entropy_from_scratch(logits, labels):
@@ -445,3 +506,38 @@ theirs = F.cross_entropy(trial_logits, trial_labels)
 print(f"random batch: mine {mine:.6f}   PyTorch {theirs:.6f}")
 mine_far = cross_entropy_from_scratch(far_logits, torch.tensor([1]))
 print(f"scores {far_logits.tolist()[0]}, label 1: mine {mine_far:.4f}   PyTorch {far_loss:.4f}")
+
+# %% check_cross_entropy
+# Run this after your answer to exercise 4.
+assert "cross_entropy_from_scratch" in globals(), (
+    "Define the function `cross_entropy_from_scratch(logits, labels)` in the "
+    "cell above, then run this cell again.")
+assert callable(cross_entropy_from_scratch), (
+    "`cross_entropy_from_scratch` should be a function, defined with def.")
+your_batch_loss = cross_entropy_from_scratch(batch_logits, batch_labels)
+expected_batch_loss = F.cross_entropy(batch_logits, batch_labels)
+assert isinstance(your_batch_loss, torch.Tensor), (
+    f"Your function returned a {type(your_batch_loss).__name__}. Return a "
+    "tensor, as F.cross_entropy does, so that autograd can follow it.")
+assert your_batch_loss.numel() == 1, (
+    f"Your function returned {your_batch_loss.numel()} numbers. "
+    "It should return one: the mean of the per-example losses.")
+assert torch.allclose(your_batch_loss.float(), expected_batch_loss, atol=1e-5), (
+    f"Not yet: on `batch_logits` and `batch_labels` you get "
+    f"{your_batch_loss.item():.6f}, F.cross_entropy "
+    f"{expected_batch_loss.item():.6f}. Per example, the loss is "
+    "log(sum_j e^(z_j)) - z_label; return their mean.")
+for extreme_logits, extreme_label in [(big_logits, 0), (far_logits, 1)]:
+    extreme_labels = torch.tensor([extreme_label])
+    extreme_loss = cross_entropy_from_scratch(extreme_logits, extreme_labels)
+    extreme_expected = F.cross_entropy(extreme_logits, extreme_labels)
+    assert torch.isfinite(extreme_loss).all(), (
+        f"Not yet: scores {extreme_logits.tolist()[0]} with label "
+        f"{extreme_label} give {extreme_loss.item()}. Subtract each row's "
+        "maximum m before exp, and never take the log of a probability: "
+        "log(sum_j e^(z_j)) = m + log(sum_j e^(z_j - m)).")
+    assert torch.allclose(extreme_loss.float(), extreme_expected, atol=1e-4), (
+        f"Not yet: scores {extreme_logits.tolist()[0]} with label "
+        f"{extreme_label} give {extreme_loss.item():.4f}.")
+print("Correct: your cross-entropy matches F.cross_entropy on a batch "
+      "and on both extreme cases.")

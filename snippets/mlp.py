@@ -866,17 +866,57 @@ print("z1  =", z1_ex)
 print("h1  =", h1_ex)
 print("out =", out_ex)
 
-check = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+ex_model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
 with torch.no_grad():
-    check[0].weight.copy_(W1_ex)
-    check[0].bias.copy_(b1_ex)
-    check[2].weight.copy_(W2_ex.T)  # nn.Linear wants (outputs, inputs)
-    check[2].bias.copy_(b2_ex)
-    ex_output = check(x_ex).item()
+    ex_model[0].weight.copy_(W1_ex)
+    ex_model[0].bias.copy_(b1_ex)
+    ex_model[2].weight.copy_(W2_ex.T)  # nn.Linear wants (outputs, inputs)
+    ex_model[2].bias.copy_(b2_ex)
+    ex_output = ex_model(x_ex).item()
 print(f"nn.Sequential: {ex_output:.4f}")
 
 z1_other = x_ex @ W1_ex + b1_ex  # the other reading: W1 as (inputs, outputs)
 print("other reading: z1 =", z1_other, " out =", torch.relu(z1_other) @ W2_ex + b2_ex)
+
+# %% check_forward
+# Run this after your answer to exercise 1.
+assert "z1_ex" in globals(), (
+    "Store the hidden layer's weighted sums in `z1_ex` (two numbers), "
+    "then run this cell again.")
+assert "h1_ex" in globals(), (
+    "Store the hidden layer's outputs after ReLU in `h1_ex` (two numbers), "
+    "then run this cell again.")
+assert "ex_output" in globals(), (
+    "Store the network's output in `ex_output` (one number), "
+    "then run this cell again.")
+expected_x = torch.tensor([2.0, 3.0])
+expected_W1 = torch.tensor([[0.5, -0.3], [0.2, 0.8]])   # row i: neuron i's weights
+expected_b1 = torch.tensor([0.1, -0.1])
+expected_z1 = expected_W1 @ expected_x + expected_b1
+expected_h1 = torch.relu(expected_z1)
+expected_output = (expected_h1 @ torch.tensor([0.4, 0.6])).item()
+# torch.as_tensor makes a tensor from a list, and leaves a tensor as it is.
+your_z1 = torch.as_tensor(z1_ex, dtype=torch.float32).flatten()
+your_h1 = torch.as_tensor(h1_ex, dtype=torch.float32).flatten()
+assert your_z1.shape == (2,), (
+    f"`z1_ex` should hold two numbers, one per hidden neuron, "
+    f"not {your_z1.numel()}.")
+other_reading = expected_x @ expected_W1 + expected_b1
+assert not torch.allclose(your_z1, other_reading, atol=1e-3), (
+    "Not yet: that is x @ W1, which reads the weights as (inputs, outputs). "
+    "Row i holds hidden neuron i's weights.")
+assert torch.allclose(your_z1, expected_z1, atol=1e-3), (
+    f"Not yet: `z1_ex` is {[round(v, 4) for v in your_z1.tolist()]}. "
+    "Hidden neuron 1 computes 0.5·2 + (-0.3)·3 + 0.1.")
+assert your_h1.shape == (2,) and torch.allclose(your_h1, expected_h1, atol=1e-3), (
+    f"Not yet: `h1_ex` is {[round(v, 4) for v in your_h1.tolist()]}. "
+    "ReLU keeps each positive sum and turns each negative one into 0.")
+assert math.isclose(float(ex_output), expected_output, abs_tol=1e-3), (
+    f"Not yet: `ex_output` is {float(ex_output)}. "
+    "The output is 0.4·h1 + 0.6·h2 + 0.0, with h1 and h2 from `h1_ex`.")
+print(f"Correct: z1 = [{expected_z1[0]:.1f}, {expected_z1[1]:.1f}], "
+      f"h1 = [{expected_h1[0]:.1f}, {expected_h1[1]:.1f}], "
+      f"and the network outputs {expected_output:.2f}.")
 
 # %% ex_count
 digits_sizes = [64, 32, 16, 10]
@@ -884,6 +924,23 @@ working, by_formula = formula(digits_sizes)
 n_digits_net = count_parameters(mlp(digits_sizes))
 print(f"{working} = {by_formula:,d}")
 print(f"numel: {n_digits_net:,d}")
+
+# %% check_count
+# Run this after your answer to exercise 2.
+assert "n_digits_net" in globals(), (
+    "Write your parameter count into `n_digits_net`, then run this cell again.")
+assert isinstance(n_digits_net, (int, float)), (
+    f"`n_digits_net` should be a number, not {type(n_digits_net).__name__}.")
+expected_sizes = [64, 32, 16, 10]
+expected_pairs = list(zip(expected_sizes[:-1], expected_sizes[1:]))
+expected_weights = sum(a * b for a, b in expected_pairs)
+expected_count = expected_weights + sum(b for a, b in expected_pairs)  # + biases
+assert n_digits_net != expected_weights, (
+    "Not yet: you counted the weights. Each layer also has one bias per output.")
+assert n_digits_net == expected_count, (
+    f"Not yet: `n_digits_net` is {n_digits_net:,}. A layer from a inputs to "
+    "b outputs has a·b weights and b biases; add up the three layers.")
+print(f"Correct: the 64 → 32 → 16 → 10 network has {expected_count:,d} parameters.")
 
 # %% ex_linear_xor
 linear_runs = train_xor_many(seeds, 8, nn.Identity())
@@ -893,3 +950,24 @@ linear_min_loss = linear_runs["loss"].min().item()
 print(f"solved: {linear_solved} of 20")
 print(f"most points right in any run: {linear_best} of 4")
 print(f"lowest final loss: {linear_min_loss:.4f} (ln 2 = {coin_loss:.4f})")
+
+# %% check_linear_xor
+# Run this after your answer to exercise 3.
+assert "linear_solved" in globals(), (
+    "Write how many of the 20 seeds you think solve XOR into `linear_solved`, "
+    "then run this cell again.")
+assert "linear_best" in globals(), (
+    "Write the most points out of 4 that any run gets right into "
+    "`linear_best`, then run this cell again.")
+expected_runs = train_xor_many(range(20), 8, nn.Identity())
+expected_solved = int((expected_runs["correct"] == 4).sum())
+expected_best = int(expected_runs["correct"].max())
+assert linear_solved == expected_solved, (
+    f"Not yet: `linear_solved` is {linear_solved}. Without an activation, the "
+    "two layers collapse into one linear layer. Can one line separate XOR?")
+assert linear_best == expected_best, (
+    f"Not yet: `linear_best` is {linear_best}. Run "
+    "train_xor_many(range(20), 8, nn.Identity()) and look at the largest "
+    "entry of its 'correct'.")
+print(f"Correct: {expected_solved} of 20 solve it, "
+      f"and the best run gets {expected_best} of 4.")

@@ -516,6 +516,40 @@ print("one that fails when flipped:", flip_failures[0])
 composed = [perceptron(perceptron(x1, x2, *AND_WEIGHTS), 0, w_not, 0.0, b_not) for x1, x2 in INPUTS]
 print("NOT(AND(x1, x2)) on", INPUTS, "->", composed)
 
+# %% check_nand
+# Run this after your answer to exercise 1.
+assert "NAND_WEIGHTS" in globals(), (
+    "Store your weights in `NAND_WEIGHTS`, a tuple (w1, w2, b), in the cell "
+    "above, then run this cell again.")
+assert isinstance(NAND_WEIGHTS, (tuple, list)) and len(NAND_WEIGHTS) == 3, (
+    f"`NAND_WEIGHTS` should hold three numbers, (w1, w2, b), not {NAND_WEIGHTS!r}.")
+nand_misses = [(x1, x2) for x1, x2 in INPUTS
+               if perceptron(x1, x2, *NAND_WEIGHTS) != 1 - (x1 & x2)]
+assert not nand_misses, (
+    f"Not yet: with {tuple(NAND_WEIGHTS)} the perceptron gets {nand_misses} "
+    "wrong. NAND outputs 1 everywhere but (1, 1). Try AND's weights with "
+    "every sign flipped.")
+
+assert "flips_that_work" in globals(), (
+    "Count the AND solutions in `weight_grid` that compute NAND once all three "
+    "signs are flipped, store the count in `flips_that_work`, then run this "
+    "cell again.")
+and_on_grid = [wt for wt in weight_grid
+               if all(perceptron(x1, x2, *wt) == (x1 & x2) for x1, x2 in INPUTS)]
+expected_flips = sum(
+    all(perceptron(x1, x2, -w1, -w2, -b0) == 1 - (x1 & x2) for x1, x2 in INPUTS)
+    for w1, w2, b0 in and_on_grid)
+assert flips_that_work != len(and_on_grid), (
+    f"Not quite: flipping does not work for all {len(and_on_grid)} AND "
+    "solutions. Try the settings that put an input exactly on the line, "
+    "where z = 0.")
+assert flips_that_work == expected_flips, (
+    f"Not yet: `flips_that_work` is {flips_that_work!r}. For each AND solution "
+    "(w1, w2, b) on the grid, test (-w1, -w2, -b) on all four inputs, and "
+    "count those that give NAND.")
+print(f"Correct: your weights compute NAND, and {expected_flips} of the "
+      f"{len(and_on_grid)} AND solutions survive the flip.")
+
 # %% ex_count_solution
 # Every setting on the grid computes *some* truth table: collect the distinct ones.
 tables = {tuple(perceptron(x1, x2, *wt) for x1, x2 in INPUTS) for wt in weight_grid}
@@ -526,15 +560,36 @@ print("outputs on", INPUTS)
 for missing in sorted(all_tables - tables):
     print("never computed:", missing)
 
+# %% check_count
+# Run this after your answer to exercise 2.
+assert "n_computable" in globals(), (
+    "Write how many of the 16 gates one perceptron can compute into "
+    "`n_computable`, then count them on the grid and run this cell again.")
+assert isinstance(n_computable, (int, float)), (
+    f"`n_computable` should be a number, not {type(n_computable).__name__}. "
+    "If you collected the truth tables in a set, store its `len`.")
+grid_tables = {tuple(perceptron(x1, x2, *wt) for x1, x2 in INPUTS)
+               for wt in weight_grid}
+assert n_computable <= 16, (
+    f"There are only 16 two-input gates, so `n_computable` cannot be "
+    f"{n_computable}.")
+assert n_computable != 16, (
+    "Not all 16: Argument 1 showed that no perceptron computes XOR.")
+assert n_computable == len(grid_tables), (
+    f"Not yet: `n_computable` is {n_computable}. Give each setting in "
+    "`weight_grid` a tuple of its four outputs, collect the tuples in a set, "
+    "and count them.")
+print(f"Correct: one perceptron computes {len(grid_tables)} of the 16 gates.")
+
 # %% ex_nand_xor_solution
 def nand(x1, x2):
-    """A NAND gate: one perceptron with ``NAND_WEIGHTS``.
+    """A NAND gate: one perceptron with the weights (-1, -1, 1.5) of exercise 1.
 
     Args:
         x1: The first input, 0 or 1.
         x2: The second input, 0 or 1.
     """
-    return perceptron(x1, x2, *NAND_WEIGHTS)
+    return perceptron(x1, x2, -1.0, -1.0, 1.5)
 
 
 def xor_from_nands(x1, x2):
@@ -551,3 +606,22 @@ def xor_from_nands(x1, x2):
 print(" x1  x2 | NAND-network  XOR")
 for x1, x2 in INPUTS:
     print(f"  {x1}   {x2} |      {xor_from_nands(x1, x2)}         {x1 ^ x2}")
+
+# %% check_nand_xor
+# Run this after your answer to exercise 3.
+assert "nand" in globals() and callable(nand), (
+    "Define the function `nand(x1, x2)` in the cell above, then run this "
+    "cell again.")
+assert "xor_from_nands" in globals() and callable(xor_from_nands), (
+    "Define the function `xor_from_nands(x1, x2)` in the cell above, then run "
+    "this cell again.")
+nand_wrong = [(x1, x2) for x1, x2 in INPUTS if nand(x1, x2) != 1 - (x1 & x2)]
+assert not nand_wrong, (
+    f"Not yet: `nand` gives the wrong output for {nand_wrong}. "
+    "It should output 0 only for (1, 1).")
+xor_wrong = [(x1, x2) for x1, x2 in INPUTS if xor_from_nands(x1, x2) != x1 ^ x2]
+assert not xor_wrong, (
+    f"Not yet: `xor_from_nands` gives the wrong output for {xor_wrong}. "
+    "Print the truth tables of small pieces, such as nand(x1, nand(x1, x2)), "
+    "and combine them.")
+print("Correct: your NAND network computes XOR on all four inputs.")

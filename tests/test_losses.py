@@ -1,7 +1,11 @@
 """The Loss functions chapter: every loss recomputed independently, in plain Python where possible."""
 
+import ast
+import contextlib
+import io
 import math
 import statistics
+from pathlib import Path
 
 import pytest
 import torch
@@ -299,3 +303,136 @@ def test_hinge_against_bce_curve(chapter):
     hinge, logistic = torch.relu(1 - m), torch.log1p(torch.exp(-m))
     assert (logistic[m >= 1] > hinge[m >= 1]).all()
     assert (logistic[m <= 0] < hinge[m <= 0]).all()
+
+
+# ----------------------------------------------------------------- the exercises' checks (the lab's workbook cells)
+
+from snippets._book.cells import load_module  # noqa: E402
+
+CELLS = load_module(CHAPTER)
+CHECK_CODE = {c.name: c.code for c in CELLS if c.name.startswith("check_")}
+ANSWERS = {"check_mse_mae": ["outlier_mse", "outlier_mae", "mse_mae_ratio"], "check_uniform_guess": ["uniform_loss"],
+           "check_shift": ["shifted_loss"], "check_cross_entropy": ["cross_entropy_from_scratch"]}
+
+
+def bound_at_top(code):
+    """The names a cell's code binds in the namespace it runs in (not inside functions or comprehensions)."""
+    names = set()
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, ast.alias):
+                names.add((child.asname or child.name).split(".")[0])
+            elif not isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                walk(child)
+
+    walk(ast.parse(code))
+    return names
+
+
+def run_check(chapter, name, **answers):
+    """Run check cell ``name`` in a copy of the chapter's namespace with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not made it. Returns what the check printed,
+    and asserts that the check rebinds none of the names it did not make."""
+    ns = dict(chapter.ns)
+    for key, value in answers.items():
+        if value is None:
+            ns.pop(key, None)
+        else:
+            ns[key] = value
+    own = bound_at_top(CHECK_CODE[name])
+    before = {k: v for k, v in ns.items() if k not in own}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(CHECK_CODE[name], name, "exec"), ns)
+    assert all(ns[k] is v for k, v in before.items()), f"{name} rebinds a name it did not make"
+    return out.getvalue()
+
+
+def failure(chapter, name, **answers):
+    """The message of the AssertionError that check ``name`` raises with ``answers``."""
+    with pytest.raises(AssertionError) as err:
+        run_check(chapter, name, **answers)
+    return str(err.value)
+
+
+def test_every_exercise_has_a_check_shown_folded_after_its_solution():
+    page = (Path(__file__).resolve().parents[1] / "docs" / f"{CHAPTER}.md").read_text(encoding="utf-8")
+    assert set(CHECK_CODE) == set(ANSWERS)
+    for name in CHECK_CODE:
+        assert f'{{{{ cell {name} fold="Check your answer" }}}}' in page
+
+
+def test_checks_and_answers_use_fresh_names():
+    """A check's own names and the answers are bound by no other cell, so an empty lab cannot find them."""
+    for name, answers in ANSWERS.items():
+        others = set().union(*(bound_at_top(c.code) for c in CELLS if c.name != name and not c.name.startswith("check_")))
+        assert not bound_at_top(CHECK_CODE[name]) & (others | set(answers)), name
+        solution = CELLS[[c.name for c in CELLS].index(name) - 1]   # the solution cell just above the check
+        earlier = set().union(*(bound_at_top(c.code) for c in CELLS[:CELLS.index(solution)]))
+        assert set(answers) <= bound_at_top(solution.code) and not set(answers) & earlier, name
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_checks_pass_with_the_solutions_and_name_each_missing_answer(chapter, name):
+    assert run_check(chapter, name).strip().startswith("Correct:")
+    for answer in ANSWERS[name]:
+        message = failure(chapter, name, **{answer: None})
+        assert f"`{answer}" in message and "run this cell again" in message
+
+
+def test_mse_mae_check_rejects_sums_and_accepts_rounded_predictions(chapter):
+    errors = [2 - 3, 8 - 7, 5 - 5, 10 - 3]
+    mse, mae = sum(e * e for e in errors) / 4, sum(abs(e) for e in errors) / 4
+    right = {"outlier_mse": mse, "outlier_mae": mae, "mse_mae_ratio": mse / mae}
+    assert "Correct" in run_check(chapter, "check_mse_mae", **right)
+    assert "Correct" in run_check(chapter, "check_mse_mae", **{**right, "mse_mae_ratio": round(mse / mae, 3)})
+    assert "Correct" in run_check(chapter, "check_mse_mae", **{k: torch.tensor(v) for k, v in right.items()})
+    assert "sum of the squared errors" in failure(chapter, "check_mse_mae", **{**right, "outlier_mse": 4 * mse})
+    assert "sum of the absolute errors" in failure(chapter, "check_mse_mae", **{**right, "outlier_mae": 4 * mae})
+    assert "`mse_mae_ratio`" in failure(chapter, "check_mse_mae", **{**right, "mse_mae_ratio": mae / mse})
+
+
+def test_uniform_guess_check(chapter):
+    assert "Correct" in run_check(chapter, "check_uniform_guess", uniform_loss=2.3026)
+    assert "minus its logarithm" in failure(chapter, "check_uniform_guess", uniform_loss=0.1)
+    assert "base-10" in failure(chapter, "check_uniform_guess", uniform_loss=1.0)
+    assert "Not yet" in failure(chapter, "check_uniform_guess", uniform_loss=math.log(9))
+
+
+def test_shift_check(chapter):
+    unchanged = py_cross_entropy([2.0, 1.0, 0.1], 0)
+    assert "Correct" in run_check(chapter, "check_shift", shifted_loss=round(unchanged, 4))
+    assert "Not yet" in failure(chapter, "check_shift", shifted_loss=unchanged + 100)
+
+
+def test_cross_entropy_check_rejects_naive_and_unaveraged_versions(chapter):
+    def naive(logits, labels):   # right on ordinary scores, nan on large ones
+        p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+        return -torch.log(p[torch.arange(len(labels)), labels]).mean()
+
+    def via_softmax(logits, labels):   # stable softmax, then log: -inf where a probability rounds to 0
+        return -torch.log(torch.softmax(logits, dim=1)[torch.arange(len(labels)), labels]).mean()
+
+    def per_example(logits, labels):
+        return torch.logsumexp(logits, dim=1) - logits[torch.arange(len(labels)), labels]
+
+    def summed(logits, labels):
+        return per_example(logits, labels).sum()
+
+    def with_logsumexp(logits, labels):   # right, written another way
+        return per_example(logits, labels).mean()
+
+    assert "Correct" in run_check(chapter, "check_cross_entropy", cross_entropy_from_scratch=with_logsumexp)
+    assert "maximum" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=naive)
+    assert "maximum" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=via_softmax)
+    assert "the mean" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=per_example)
+    assert "Not yet" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=summed)
+    assert "a function" in failure(chapter, "check_cross_entropy", cross_entropy_from_scratch=2.3)
+    assert "Return a tensor" in failure(chapter, "check_cross_entropy",
+                                        cross_entropy_from_scratch=lambda z, y: with_logsumexp(z, y).item())

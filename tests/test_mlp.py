@@ -1,6 +1,9 @@
 """The MLP chapter: collapse of linear stacks, activations and their slopes, the forward pass,
 parameter counts, softmax, XOR training, universal approximation and initialisation, checked independently."""
 
+import ast
+import contextlib
+import io
 import math
 import re
 from pathlib import Path
@@ -535,3 +538,111 @@ def test_bad_scale_stalls_training(chapter):
     assert model[0].weight.std().item() == pytest.approx(0.01, rel=0.3)
     ((model(chapter["x_fit"]) - y) ** 2).mean().backward()
     assert model[0].weight.grad.norm().item() == pytest.approx(grad["std 0.01"], rel=1e-3)
+
+
+# ----------------------------------------------------------------- the exercises' checks (the lab's workbook cells)
+
+from snippets._book.cells import load_module  # noqa: E402
+
+CELLS = load_module(CHAPTER)
+CHECK_CODE = {c.name: c.code for c in CELLS if c.name.startswith("check_")}
+ANSWERS = {"check_forward": ["z1_ex", "h1_ex", "ex_output"], "check_count": ["n_digits_net"],
+           "check_linear_xor": ["linear_solved", "linear_best"]}
+
+
+def bound_at_top(code):
+    """The names a cell's code binds in the namespace it runs in (not inside functions or comprehensions)."""
+    names = set()
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, ast.alias):
+                names.add((child.asname or child.name).split(".")[0])
+            elif not isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                walk(child)
+
+    walk(ast.parse(code))
+    return names
+
+
+def run_check(chapter, name, **answers):
+    """Run check cell ``name`` in a copy of the chapter's namespace with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not made it. Returns what the check printed,
+    and asserts that the check rebinds none of the names it did not make."""
+    ns = dict(chapter.ns)
+    for key, value in answers.items():
+        if value is None:
+            ns.pop(key, None)
+        else:
+            ns[key] = value
+    own = bound_at_top(CHECK_CODE[name])
+    before = {k: v for k, v in ns.items() if k not in own}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(CHECK_CODE[name], name, "exec"), ns)
+    assert all(ns[k] is v for k, v in before.items()), f"{name} rebinds a name it did not make"
+    return out.getvalue()
+
+
+def failure(chapter, name, **answers):
+    """The message of the AssertionError that check ``name`` raises with ``answers``."""
+    with pytest.raises(AssertionError) as err:
+        run_check(chapter, name, **answers)
+    return str(err.value)
+
+
+def test_every_exercise_has_a_check_shown_folded_after_its_solution():
+    page = (Path(__file__).resolve().parents[1] / "docs" / f"{CHAPTER}.md").read_text(encoding="utf-8")
+    assert set(CHECK_CODE) == set(ANSWERS)
+    for name in CHECK_CODE:
+        assert f'{{{{ cell {name} fold="Check your answer" }}}}' in page
+
+
+def test_checks_and_answers_use_fresh_names():
+    """A check's own names and the answers are bound by no other cell, so an empty lab cannot find them."""
+    for name, answers in ANSWERS.items():
+        others = set().union(*(bound_at_top(c.code) for c in CELLS if c.name != name and not c.name.startswith("check_")))
+        assert not bound_at_top(CHECK_CODE[name]) & (others | set(answers)), name
+        solution = CELLS[[c.name for c in CELLS].index(name) - 1]   # the solution cell just above the check
+        earlier = set().union(*(bound_at_top(c.code) for c in CELLS[:CELLS.index(solution)]))
+        assert set(answers) <= bound_at_top(solution.code) and not set(answers) & earlier, name
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_checks_pass_with_the_solutions_and_name_each_missing_answer(chapter, name):
+    assert run_check(chapter, name).strip().startswith("Correct:")
+    for answer in ANSWERS[name]:
+        message = failure(chapter, name, **{answer: None})
+        assert f"`{answer}" in message and "run this cell again" in message
+
+
+def test_forward_check_rejects_the_other_weight_layout(chapter):
+    # by hand: z1 = [0.5·2 - 0.3·3 + 0.1, 0.2·2 + 0.8·3 - 0.1]; reading W1 as (inputs, outputs) gives [1.7, 1.7]
+    z1, h1 = [0.2, 2.7], [0.2, 2.7]
+    out = 0.4 * h1[0] + 0.6 * h1[1]
+    assert "Correct" in run_check(chapter, "check_forward", z1_ex=z1, h1_ex=h1, ex_output=out)   # lists and a float
+    assert "Correct" in run_check(chapter, "check_forward", z1_ex=torch.tensor([z1]), h1_ex=torch.tensor(h1),
+                                  ex_output=torch.tensor([out]))
+    assert "(inputs, outputs)" in failure(chapter, "check_forward", z1_ex=[1.7, 1.7], h1_ex=[1.7, 1.7], ex_output=1.7)
+    assert "`h1_ex`" in failure(chapter, "check_forward", z1_ex=z1, h1_ex=[0.0, 0.0], ex_output=out)
+    assert "`ex_output`" in failure(chapter, "check_forward", z1_ex=z1, h1_ex=h1, ex_output=1.9)
+    assert "two numbers" in failure(chapter, "check_forward", z1_ex=[0.2, 2.7, 0.0], h1_ex=h1, ex_output=out)
+
+
+def test_count_check_wants_the_biases(chapter):
+    weights = 64 * 32 + 32 * 16 + 16 * 10
+    assert "bias" in failure(chapter, "check_count", n_digits_net=weights)
+    assert "Not yet" in failure(chapter, "check_count", n_digits_net=weights + 32 + 16)
+    assert "Correct" in run_check(chapter, "check_count", n_digits_net=weights + 32 + 16 + 10)
+
+
+def test_linear_xor_check_rejects_wrong_predictions(chapter):
+    best = int(chapter["linear_runs"]["correct"].max())
+    assert "one line" in failure(chapter, "check_linear_xor", linear_solved=20, linear_best=4)
+    assert "`linear_best`" in failure(chapter, "check_linear_xor", linear_solved=0, linear_best=4)
+    assert "Correct" in run_check(chapter, "check_linear_xor", linear_solved=0, linear_best=best)

@@ -1,8 +1,12 @@
 """The perceptrons chapter: step neurons, logic gates, XOR's impossibility and its two fixes, checked independently."""
 
+import ast
+import contextlib
+import io
 import itertools
 import math
 import random
+from pathlib import Path
 
 import pytest
 import torch
@@ -340,3 +344,117 @@ def test_helpers_on_small_cases(chapter):
     errors, history = chapter["train_perceptron"](chapter["TARGETS"]["OR"], epochs=4)
     assert errors == [1, 2, 1, 0] and history[-1] == (1.0, 1.0, 0.0)
     assert min(chapter["train_perceptron"](chapter["TARGETS"]["XOR"], epochs=100)[0]) == 2
+
+
+# ----------------------------------------------------------------- the exercises' checks (the lab's workbook cells)
+
+from snippets._book.cells import load_module  # noqa: E402
+
+CELLS = load_module(CHAPTER)
+CHECK_CODE = {c.name: c.code for c in CELLS if c.name.startswith("check_")}
+ANSWERS = {"check_nand": ["NAND_WEIGHTS", "flips_that_work"], "check_count": ["n_computable"],
+           "check_nand_xor": ["nand", "xor_from_nands"]}
+
+
+def bound_at_top(code):
+    """The names a cell's code binds in the namespace it runs in (not inside functions or comprehensions)."""
+    names = set()
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, ast.alias):
+                names.add((child.asname or child.name).split(".")[0])
+            elif not isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                walk(child)
+
+    walk(ast.parse(code))
+    return names
+
+
+def run_check(chapter, name, **answers):
+    """Run check cell ``name`` in a copy of the chapter's namespace with ``answers`` in place of the solution's.
+
+    An answer given as ``None`` is removed, as if the learner had not made it. Returns what the check printed,
+    and asserts that the check rebinds none of the names it did not make."""
+    ns = dict(chapter.ns)
+    for key, value in answers.items():
+        if value is None:
+            ns.pop(key, None)
+        else:
+            ns[key] = value
+    own = bound_at_top(CHECK_CODE[name])
+    before = {k: v for k, v in ns.items() if k not in own}
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(CHECK_CODE[name], name, "exec"), ns)
+    assert all(ns[k] is v for k, v in before.items()), f"{name} rebinds a name it did not make"
+    return out.getvalue()
+
+
+def failure(chapter, name, **answers):
+    """The message of the AssertionError that check ``name`` raises with ``answers``."""
+    with pytest.raises(AssertionError) as err:
+        run_check(chapter, name, **answers)
+    return str(err.value)
+
+
+def test_every_exercise_has_a_check_shown_folded_after_its_solution():
+    page = (Path(__file__).resolve().parents[1] / "docs" / f"{CHAPTER}.md").read_text(encoding="utf-8")
+    assert set(CHECK_CODE) == set(ANSWERS)
+    for name in CHECK_CODE:
+        assert f'{{{{ cell {name} fold="Check your answer" }}}}' in page
+
+
+def test_checks_and_answers_use_fresh_names():
+    """A check's own names and the answers are bound by no other cell, so an empty lab cannot find them."""
+    for name, answers in ANSWERS.items():
+        others = set().union(*(bound_at_top(c.code) for c in CELLS if c.name != name and not c.name.startswith("check_")))
+        assert not bound_at_top(CHECK_CODE[name]) & (others | set(answers)), name
+        solution = CELLS[[c.name for c in CELLS].index(name) - 1]   # the solution cell just above the check
+        earlier = set().union(*(bound_at_top(c.code) for c in CELLS[:CELLS.index(solution)]))
+        assert set(answers) <= bound_at_top(solution.code) and not set(answers) & earlier, name
+
+
+@pytest.mark.parametrize("name", sorted(ANSWERS))
+def test_checks_pass_with_the_solutions_and_name_each_missing_answer(chapter, name):
+    assert run_check(chapter, name).strip().startswith("Correct:")
+    for answer in ANSWERS[name]:
+        message = failure(chapter, name, **{answer: None})
+        assert f"`{answer}" in message and "run this cell again" in message
+
+
+def test_nand_check_rejects_wrong_weights_and_counts(chapter):
+    assert "Not yet" in failure(chapter, "check_nand", NAND_WEIGHTS=(1.0, 1.0, -1.5))   # AND's weights
+    assert "(w1, w2, b)" in failure(chapter, "check_nand", NAND_WEIGHTS=(-1.0, 1.5))
+    n_and = int((outputs_on_corners(grid_weights()) == torch.tensor([0, 0, 0, 1])).all(dim=1).sum())
+    assert "exactly on the line" in failure(chapter, "check_nand", flips_that_work=n_and)   # "every flip works"
+    assert "Not yet" in failure(chapter, "check_nand", flips_that_work=chapter["flips_that_work"] + 1)
+    # another correct answer: any positive multiple of NAND's weights
+    assert "Correct" in run_check(chapter, "check_nand", NAND_WEIGHTS=[-2.0, -2.0, 3.0])
+
+
+def test_count_check_rejects_wrong_predictions(chapter):
+    assert "Not all 16" in failure(chapter, "check_count", n_computable=16)
+    assert "only 16" in failure(chapter, "check_count", n_computable=17)
+    assert "Not yet" in failure(chapter, "check_count", n_computable=15)
+    assert "`len`" in failure(chapter, "check_count", n_computable={(0, 0, 0, 1)})
+    tables = {tuple(row) for row in outputs_on_corners(grid_weights()).tolist()}
+    assert "Correct" in run_check(chapter, "check_count", n_computable=float(len(tables)))
+
+
+def test_nand_xor_check_rejects_a_wrong_network(chapter):
+    def nand(a, b):
+        return int(not (a and b))
+
+    def five_nand_xor(a, b):   # (a AND NOT b) OR (NOT a AND b), five NANDs: also right
+        return nand(nand(a, nand(b, b)), nand(nand(a, a), b))
+
+    assert "Correct" in run_check(chapter, "check_nand_xor", nand=nand, xor_from_nands=five_nand_xor)
+    assert "`xor_from_nands` gives the wrong output for [(0, 0), (1, 1)]" in failure(
+        chapter, "check_nand_xor", nand=nand, xor_from_nands=lambda a, b: nand(nand(a, b), nand(a, b)) * 0 + 1)
+    assert "`nand` gives the wrong output" in failure(chapter, "check_nand_xor", nand=lambda a, b: a & b)
+    assert "`xor_from_nands(x1, x2)`" in failure(chapter, "check_nand_xor", xor_from_nands=0)
