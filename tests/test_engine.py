@@ -539,6 +539,13 @@ def test_slim_code_keeps_the_text_and_colours_with_fewer_spans():
                     '<span class="p">) [</span><span class="mi">1</span><span class="p">]</span></code>')
 
 
+def test_slim_code_in_a_labs_pre_keeps_operators_apart_from_punctuation():
+    from snippets._book.slim import JUPYTER, slim_code
+
+    html = '<pre><span class="n">a</span><span class="o">+</span><span class="p">(</span><span class="p">)</span></pre>'
+    assert slim_code(html, JUPYTER, "pre") == '<pre>a<span class="o">+</span><span class="p">()</span></pre>'
+
+
 def test_lab_pages_link_one_shared_stylesheet_in_place_of_their_inline_styles(tmp_path):
     from snippets._book.labs import shared_styles
 

@@ -195,7 +195,8 @@ class BookPlugin(BasePlugin[BookConfig]):
             module = posixpath.splitext(posixpath.basename(page.file.src_uri))[0]
             title, _, src = self.labs[module]
             chapter = get_relative_url(files.get_file_from_path(src).url, page.file.url)
-            return companions.lab_links(module, title, chapter, config.repo_url) + labs.mark_math(html_text)
+            content = slim.slim_code(labs.mark_math(html_text), slim.JUPYTER, "pre")  # nbconvert's code: <pre>
+            return companions.lab_links(module, title, chapter, config.repo_url) + content
         return slim.slim_code(html_text)  # the same colours with fewer elements (snippets/_book/slim.py)
 
     def on_post_page(self, output, page, config):
