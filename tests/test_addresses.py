@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 from conftest import EDIT_URI, REPO_URL, ROOT, SITE_URL
 
-NO_EDIT_LINK = {"build-report/": "the build report is written by the build; it has no source to edit"}
+NO_EDIT_LINK = {"build-report/": "the build report is written by the build; it has no source to edit",
+                "labs/": "the Labs page is written by the build from the chapters that have exercises"}
 # Not a page of the site: the print page the PDF is made from, written after the build (snippets/_pdf.py).
 NOT_PAGES = {"print/"}
 
