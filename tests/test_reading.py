@@ -25,11 +25,13 @@ def test_some_chapters_fold_their_machinery(built_site):
 
 
 def test_a_folded_cell_opens_and_closes_and_copies_its_whole_code(browser, server, built_site):
-    chapter = folded_pages(built_site)[0]
     context = browser.new_context(viewport={"width": 1200, "height": 900}, permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
-    page.goto(f"{server}/{chapter}/", wait_until="networkidle")
-    fold = page.locator("article details.book-fold").first
+    for chapter in folded_pages(built_site):  # the first with a fold in the reading flow, not only in an exercise's check
+        page.goto(f"{server}/{chapter}/", wait_until="networkidle")
+        if page.locator("article > details.book-fold").count():
+            break
+    fold = page.locator("article > details.book-fold").first
     code = fold.locator(".highlight code")
     fold.scroll_into_view_if_needed()
     assert not code.is_visible(), "a folded cell starts closed"
