@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
 import dataclasses
+import io
 
 import pytest
 
@@ -15,6 +18,7 @@ class ChapterRun:
 
     ns: dict
     results: list[CellResult]
+    name: str = ""  # the chapter module
 
     def output(self, cell: str) -> str:
         """What ``cell`` printed."""
@@ -28,7 +32,56 @@ class ChapterRun:
 def chapter(request) -> ChapterRun:
     """The namespace of the chapter named by the test module's ``CHAPTER``."""
     results, ns = run_module(request.module.CHAPTER)
-    return ChapterRun(ns, results)
+    return ChapterRun(ns, results, request.module.CHAPTER)
+
+
+# ------------------------------------------------------------------ an exercise's check, as a learner meets it
+
+
+def bound_at_top(code: str) -> set[str]:
+    """The names a cell's code binds in the namespace it runs in (not inside functions or comprehensions)."""
+    names = set()
+
+    def walk(node):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(child.name)
+            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
+                names.add(child.id)
+            elif isinstance(child, ast.alias):
+                names.add((child.asname or child.name).split(".")[0])
+            elif not isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                walk(child)
+
+    walk(ast.parse(code))
+    return names
+
+
+def run_check(chapter: ChapterRun, check: str, missing=(), **answers) -> str:
+    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the
+    solution's; the names in ``missing``, and those given as None, are undefined, as if the learner had not
+    made them yet. Returns what the check printed, and asserts it rebinds no name it does not make itself."""
+    from snippets._book.cells import load_module
+
+    code = next(c.code for c in load_module(chapter.name) if c.name == check)
+    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
+    for name, value in answers.items():
+        if value is None:
+            ns.pop(name, None)
+        else:
+            ns[name] = value
+    before = {k: v for k, v in ns.items() if k not in bound_at_top(code)}
+    with contextlib.redirect_stdout(io.StringIO()) as out:
+        exec(compile(code, check, "exec"), ns)
+    assert all(ns[k] is v for k, v in before.items()), f"{check} rebinds a name it does not make"
+    return out.getvalue()
+
+
+def check_rejects(chapter: ChapterRun, check: str, missing=(), **answers) -> str:
+    """The message of the AssertionError that the check raises with these answers (it must raise one)."""
+    with pytest.raises(AssertionError) as failure:
+        run_check(chapter, check, missing, **answers)
+    return str(failure.value)
 
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]

@@ -1,14 +1,12 @@
 """The Gradients and autograd chapter, checked against hand-derived derivatives and independent arithmetic."""
 
-import contextlib
-import io
 import math
 import random
 
 import pytest
 import torch
 
-from snippets._book.cells import load_module
+from conftest import check_rejects, run_check
 
 CHAPTER = "autograd"
 
@@ -368,24 +366,6 @@ def test_exercise_step_predictions(chapter):
 
 
 # ------------------------------------------------------------------ the exercises' checks
-
-
-def run_check(chapter, check, missing=(), **answers):
-    """Run a check cell in a copy of the chapter's namespace, ``answers`` in place of the solution's
-    names and the ``missing`` names undefined; what it printed."""
-    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
-    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
-    ns.update(answers)
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
-
-
-def check_rejects(chapter, check, missing=(), **answers):
-    """The check fails with an AssertionError of its own; its message."""
-    with pytest.raises(AssertionError) as failure:
-        run_check(chapter, check, missing, **answers)
-    return str(failure.value)
 
 
 def test_polynomial_check(chapter):

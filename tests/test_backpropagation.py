@@ -1,12 +1,11 @@
 """The Backpropagation chapter: every gradient it shows, recomputed independently."""
 
-import contextlib
-import io
 import math
 import re
 
 import pytest
 import torch
+from conftest import run_check
 
 CHAPTER = "backpropagation"
 
@@ -199,25 +198,6 @@ def test_exercise_gradient_check(chapter):
 
 
 # ------------------------------------------------------------------ the exercises' checks, as a learner meets them
-
-
-def run_check(chapter, check, **answers):
-    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
-
-    An answer given as ``None`` is removed, as if the learner had not written it yet.
-    """
-    from snippets._book.cells import load_module
-
-    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
-    ns = dict(chapter.ns)
-    for name, value in answers.items():
-        if value is None:
-            ns.pop(name, None)
-        else:
-            ns[name] = value
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
 
 
 def test_every_check_passes_the_solution_and_prints_correct(chapter):

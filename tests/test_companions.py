@@ -87,6 +87,37 @@ def test_chapter_page_links_to_its_lab_and_downloads(built_site, name):
     assert f'href="../../downloads/labs/{name}.ipynb"' in lab and f'href="../../{name}/"' in lab
 
 
+@pytest.mark.parametrize("name", LABS)
+def test_each_exercise_ends_with_a_folded_check_of_fresh_answers(name):
+    """Each exercise's solution block ends with its check, folded as "Check your answer". The answers a check
+    asks for (``"name" in globals()``) are made by the exercise's solution cells and by no earlier cell, so a
+    learner's empty lab cannot find them; and the check makes none of them itself."""
+    from conftest import bound_at_top
+    from snippets._book.cells import load_module
+    from snippets._book.labs import exercises
+    from snippets._book.notebook import SENTINEL
+    from snippets._book.render import fill_directives
+
+    page = (ROOT / "docs" / f"{name}.md").read_text(encoding="utf-8")
+    cells = load_module(name)
+    order = [c.name for c in cells]
+    code = {c.name: c.code for c in cells}
+    found = exercises(fill_directives(page, [], SENTINEL.format))
+    assert len(found) >= 3
+    for exercise in found:
+        assert exercise.solutions and exercise.checks, f"{name}, exercise {exercise.number}: a solution and a check"
+        for check in exercise.checks:
+            assert f'{{{{ cell {check} fold="Check your answer" }}}}' in page
+            answers = set(re.findall(r'"(\w+)" in globals\(\)', code[check]))
+            # ... or for a method the learner adds to a class (hasattr(Value, "sigmoid"))
+            assert answers or "hasattr(" in code[check], f"{check} first asks for each answer by name"
+            made = set().union(*(bound_at_top(code[s]) for s in exercise.solutions))
+            earlier = set().union(*(bound_at_top(code[c]) for c in order[: order.index(exercise.solutions[0])]))
+            assert answers <= made, f"{check}: the solution does not make {answers - made}"
+            assert not answers & earlier, f"{check}: an earlier cell already makes {answers & earlier}"
+            assert not answers & bound_at_top(code[check]), f"{check} makes an answer itself"
+
+
 def errors(cell) -> list[dict]:
     return [o for o in cell.outputs if o.output_type == "error"]
 

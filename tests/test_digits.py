@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from snippets._engine import load_module
+from conftest import run_check
 
 CHAPTER = "digits"
 
@@ -578,23 +579,6 @@ def test_side_columns_are_almost_always_blank(chapter):
 
 
 # ---------------------------------------------------------------------------- the exercises' checks, as a learner meets them
-
-
-def run_check(chapter, check, **answers):
-    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
-
-    An answer given as ``None`` is removed, as if the learner had not written it yet. Returns what the check printed.
-    """
-    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
-    ns = dict(chapter.ns)
-    for name, value in answers.items():
-        if value is None:
-            ns.pop(name, None)
-        else:
-            ns[name] = value
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("check", ["check_zero", "check_steps", "check_manual", "check_decay"])

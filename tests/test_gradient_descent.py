@@ -1,7 +1,5 @@
 """The Gradient descent chapter, checked against closed forms and independent recomputation."""
 
-import contextlib
-import io
 import math
 import random
 
@@ -9,6 +7,7 @@ import pytest
 import torch
 
 from snippets._book.cells import load_module
+from conftest import check_rejects, run_check
 
 CHAPTER = "gradient_descent"
 
@@ -442,7 +441,6 @@ def test_step_lr_schedule_and_a_recomputation(chapter):
     assert chapter["scheduled_error"] < chapter["constant_error"]
 
 
-
 # ----------------------------------------------------------------- exercises
 
 
@@ -501,24 +499,6 @@ def test_only_what_the_first_chapters_taught(chapter):
 
 
 # ----------------------------------------------------------------- the exercises' checks
-
-
-def run_check(chapter, check, missing=(), **answers):
-    """Run a check cell in a copy of the chapter's namespace, ``answers`` in place of the solution's
-    names and the ``missing`` names undefined; what it printed."""
-    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
-    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
-    ns.update(answers)
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
-
-
-def check_rejects(chapter, check, missing=(), **answers):
-    """The check fails with an AssertionError of its own; its message."""
-    with pytest.raises(AssertionError) as failure:
-        run_check(chapter, check, missing, **answers)
-    return str(failure.value)
 
 
 def test_three_steps_check(chapter):

@@ -1,15 +1,12 @@
 """The perceptrons chapter: step neurons, logic gates, XOR's impossibility and its two fixes, checked independently."""
 
-import ast
-import contextlib
-import io
 import itertools
 import math
 import random
-from pathlib import Path
 
 import pytest
 import torch
+from conftest import check_rejects as failure, run_check
 
 CHAPTER = "perceptrons"
 
@@ -354,69 +351,6 @@ CELLS = load_module(CHAPTER)
 CHECK_CODE = {c.name: c.code for c in CELLS if c.name.startswith("check_")}
 ANSWERS = {"check_nand": ["NAND_WEIGHTS", "flips_that_work"], "check_count": ["n_computable"],
            "check_nand_xor": ["nand", "xor_from_nands"]}
-
-
-def bound_at_top(code):
-    """The names a cell's code binds in the namespace it runs in (not inside functions or comprehensions)."""
-    names = set()
-
-    def walk(node):
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                names.add(child.name)
-            elif isinstance(child, ast.Name) and isinstance(child.ctx, ast.Store):
-                names.add(child.id)
-            elif isinstance(child, ast.alias):
-                names.add((child.asname or child.name).split(".")[0])
-            elif not isinstance(child, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
-                walk(child)
-
-    walk(ast.parse(code))
-    return names
-
-
-def run_check(chapter, name, **answers):
-    """Run check cell ``name`` in a copy of the chapter's namespace with ``answers`` in place of the solution's.
-
-    An answer given as ``None`` is removed, as if the learner had not made it. Returns what the check printed,
-    and asserts that the check rebinds none of the names it did not make."""
-    ns = dict(chapter.ns)
-    for key, value in answers.items():
-        if value is None:
-            ns.pop(key, None)
-        else:
-            ns[key] = value
-    own = bound_at_top(CHECK_CODE[name])
-    before = {k: v for k, v in ns.items() if k not in own}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(CHECK_CODE[name], name, "exec"), ns)
-    assert all(ns[k] is v for k, v in before.items()), f"{name} rebinds a name it did not make"
-    return out.getvalue()
-
-
-def failure(chapter, name, **answers):
-    """The message of the AssertionError that check ``name`` raises with ``answers``."""
-    with pytest.raises(AssertionError) as err:
-        run_check(chapter, name, **answers)
-    return str(err.value)
-
-
-def test_every_exercise_has_a_check_shown_folded_after_its_solution():
-    page = (Path(__file__).resolve().parents[1] / "docs" / f"{CHAPTER}.md").read_text(encoding="utf-8")
-    assert set(CHECK_CODE) == set(ANSWERS)
-    for name in CHECK_CODE:
-        assert f'{{{{ cell {name} fold="Check your answer" }}}}' in page
-
-
-def test_checks_and_answers_use_fresh_names():
-    """A check's own names and the answers are bound by no other cell, so an empty lab cannot find them."""
-    for name, answers in ANSWERS.items():
-        others = set().union(*(bound_at_top(c.code) for c in CELLS if c.name != name and not c.name.startswith("check_")))
-        assert not bound_at_top(CHECK_CODE[name]) & (others | set(answers)), name
-        solution = CELLS[[c.name for c in CELLS].index(name) - 1]   # the solution cell just above the check
-        earlier = set().union(*(bound_at_top(c.code) for c in CELLS[:CELLS.index(solution)]))
-        assert set(answers) <= bound_at_top(solution.code) and not set(answers) & earlier, name
 
 
 @pytest.mark.parametrize("name", sorted(ANSWERS))

@@ -1,14 +1,12 @@
 """The Tensors chapter: shapes, dtypes, reshaping, matrix products, broadcasting, nn.Linear, reductions and masks, checked independently."""
 
-import contextlib
-import io
 import itertools
 import math
 
 import pytest
 import torch
 
-from snippets._book.cells import load_module
+from conftest import check_rejects, run_check
 
 CHAPTER = "tensors"
 
@@ -256,26 +254,6 @@ def test_exercise_row_fractions(chapter):
 
 
 # ------------------------------------------------------------------ the exercises' checks
-
-
-def run_check(chapter, check, **answers):
-    """Run a check cell in a copy of the chapter's namespace with ``answers`` in place of the solution's names."""
-    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
-    ns = dict(chapter.ns)
-    ns.update(answers)
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
-
-
-def check_rejects(chapter, check, missing=(), **answers):
-    """The check fails with an AssertionError for ``answers`` (and with ``missing`` names undefined); its message."""
-    code = next(cell.code for cell in load_module(CHAPTER) if cell.name == check)
-    ns = {k: v for k, v in chapter.ns.items() if k not in missing}
-    ns.update(answers)
-    with pytest.raises(AssertionError) as failure, contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(code, check, "exec"), ns)
-    return str(failure.value)
 
 
 def test_shape_check(chapter):

@@ -1,9 +1,7 @@
 """The training-loop chapter: every loop is re-derived with closed-form gradients in float64."""
 
-import contextlib
 import copy
 import inspect
-import io
 import math
 import re
 
@@ -11,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+from conftest import run_check
 
 CHAPTER = "training_loop"
 
@@ -409,25 +408,6 @@ def test_ex_two_losses(chapter):
 
 
 # ------------------------------------------------------------------ the exercises' checks, as a learner meets them
-
-
-def run_check(chapter, check, **answers):
-    """Run the check cell ``check`` in a copy of the chapter's namespace, with ``answers`` in place of the solution's.
-
-    An answer given as ``None`` is removed, as if the learner had not written it yet. Returns what the check printed.
-    """
-    from snippets._book.cells import load_module
-
-    code = next(c.code for c in load_module(CHAPTER) if c.name == check)
-    ns = dict(chapter.ns)
-    for name, value in answers.items():
-        if value is None:
-            ns.pop(name, None)
-        else:
-            ns[name] = value
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        exec(compile(code, check, "exec"), ns)
-    return out.getvalue()
 
 
 @pytest.mark.parametrize("check", ["check_kelvin", "check_batches", "check_two_losses"])

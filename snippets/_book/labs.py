@@ -16,12 +16,11 @@ import hashlib
 import re
 from pathlib import Path
 
-import nbformat
 from nbformat import v4
 
 from snippets._book.cells import Cell, Page
 from snippets._book.companions import colab_url
-from snippets._book.notebook import SENTINEL, SENTINEL_LINE, chapter_links, drop_attr_list, markdown_cell
+from snippets._book.notebook import SENTINEL, SENTINEL_LINE, chapter_links, drop_attr_list, finish, markdown_cell
 from snippets._book.render import fill_directives
 from snippets._book.run import CellResult
 
@@ -254,14 +253,7 @@ def lab_notebook(page: Page, markdown: str, results: list[CellResult], site_url:
         explanation = chapter_links(ex.explanation, site_url, page.module)
         cells.append(markdown_cell(f"<details><summary>Solution to exercise {ex.number}</summary>\n\n"
                                    f"```python\n{code}\n```\n\n{explanation}\n\n</details>"))
-    for number, cell in enumerate(cells):
-        if cell.cell_type == "markdown":
-            cell.id = f"md-{number}"
-    notebook = v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    nbformat.validate(notebook)
-    return nbformat.writes(notebook) + "\n"
+    return finish(cells)
 
 
 def answers(page: Page, markdown: str) -> dict[str, str]:

@@ -54,10 +54,15 @@ def companion_notebook(page: Page, markdown: str, results: list[CellResult], sit
         else:
             name, folded = content
             notebook_cells.append(code_cell(cells[name], by_name.get(name), folded))
-    for number, cell in enumerate(notebook_cells):
+    return finish(notebook_cells)
+
+
+def finish(cells: list) -> str:
+    """The cells as a validated Python 3 notebook's text; each Markdown cell gets a stable id."""
+    for number, cell in enumerate(cells):
         if cell.cell_type == "markdown":
             cell.id = f"md-{number}"
-    notebook = v4.new_notebook(cells=notebook_cells, metadata={
+    notebook = v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}})
     nbformat.validate(notebook)
