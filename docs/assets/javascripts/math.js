@@ -53,5 +53,7 @@
     if (todo.length) setTimeout(batch, 0);
   }
 
-  document$.subscribe(({ body }) => renderMath(body));
+  // Start after the page's first paint (a frame, then a task): the text shows at once, and KaTeX's
+  // first call, its slowest, no longer holds that paint up.
+  document$.subscribe(({ body }) => requestAnimationFrame(() => setTimeout(() => renderMath(body), 0)));
 })();
