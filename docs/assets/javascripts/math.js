@@ -53,7 +53,5 @@
     if (todo.length) setTimeout(batch, 0);
   }
 
-  // Start after the page's first paint (a frame, then a task): the text shows at once, and KaTeX's
-  // first call, its slowest, no longer holds that paint up.
-  document$.subscribe(({ body }) => requestAnimationFrame(() => setTimeout(() => renderMath(body), 0)));
+  document$.subscribe(({ body }) => renderMath(body));
 })();
