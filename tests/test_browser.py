@@ -55,11 +55,9 @@ def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_
     for path in site_pages(built_site):
         visit = PageVisit(browser, server, path)
         page = visit.page
-        try:  # math.js renders in small batches so the page paints first; give it time to finish
-            page.wait_for_function("() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))",
-                                   timeout=10000)
-        except Exception:  # noqa: BLE001 - what is still unrendered is reported below
-            pass
+        # math.js typesets a formula as it nears the screen, and all of them before printing:
+        # ask for them all, so that a formula KaTeX cannot typeset shows up as a console error
+        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
         raw_math = page.evaluate(
             """() => [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex'))
                    .map(e => e.textContent.slice(0, 60))"""
@@ -84,9 +82,27 @@ def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_
 
 def test_chapter_pages_have_rendered_math(browser, server, built_site):
     visit = PageVisit(browser, server, "/tensors/", width=1200)
+    visit.page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
     assert visit.page.locator(".arithmatex .katex").count() >= 2
     text = visit.page.locator("article").inner_text()
     assert "$$" not in text and "\\(" not in text
+    visit.close()
+
+
+def test_math_is_typeset_a_screen_ahead_of_the_reader(browser, server, built_site):
+    visit = PageVisit(browser, server, "/gradient_descent/", width=390)
+    page = visit.page
+    typeset = "el => !!el.querySelector('.katex')"
+    formulas = page.locator("article .arithmatex:visible")
+    first, last = formulas.first, formulas.last
+    page.wait_for_function(typeset, arg=first.element_handle(), timeout=5000)
+    # typeset without scrolling: it lies within the screen below the first, where math.js looks ahead
+    assert first.evaluate("el => el.getBoundingClientRect().top") < 2 * page.viewport_size["height"]
+    assert not last.evaluate(typeset), "a formula far down the page was typeset before the reader got near it"
+    last.scroll_into_view_if_needed()
+    page.wait_for_function(typeset, arg=last.element_handle(), timeout=5000)
+    assert "\\(" not in last.inner_text() and "\\[" not in last.inner_text()
+    assert not visit.errors
     visit.close()
 
 

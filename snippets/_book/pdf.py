@@ -151,6 +151,7 @@ def print_pdf(page: Path, out: Path, browser: str) -> None:
         chromium = p.chromium.launch(executable_path=browser, headless=True, args=CHROMIUM_FLAGS)
         tab = chromium.new_page()
         tab.goto(page.resolve().as_uri(), wait_until="load")
+        tab.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")  # math.js typesets every formula
         tab.wait_for_function("() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex'))",
                               timeout=60000)
         tab.emulate_media(media="print")

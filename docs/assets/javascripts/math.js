@@ -33,25 +33,37 @@
     }
   }
 
-  // A chapter has up to a hundred formulas. Rendering them all at once keeps a phone busy
-  // for a long moment after the page appears, so they are rendered in document order (the
-  // top of the page first), a few milliseconds' worth at a time, each batch a task of its
-  // own, so that the browser can paint and answer the reader in between.
-  const BATCH_MS = 6;
+  // A chapter has up to a hundred formulas. Typesetting them all as the page opens keeps a
+  // phone busy for a long moment, and each one changes the page's layout, which the theme then
+  // measures again. So a formula is typeset only as it comes near the screen: the first screen's
+  // at once, the rest as the reader scrolls, a screen before they come into view.
+  // Printing (Ctrl+P, or the book's PDF) typesets every formula that is still waiting first.
+  let observer = null;
+  let waiting = new Set();
 
-  function renderMath(root) {
-    const todo = [...root.querySelectorAll(".arithmatex")].filter((el) => !el.querySelector(".katex"));
-    let next = 0;
-    function batch() {
-      const end = performance.now() + BATCH_MS;
-      while (next < todo.length) {
-        render(todo[next++]);
-        if (performance.now() >= end) break;
-      }
-      if (next < todo.length) setTimeout(batch, 0);
-    }
-    if (todo.length) setTimeout(batch, 0);
+  function renderAll() {
+    for (const el of waiting) render(el);
+    waiting.clear();
+    if (observer) observer.disconnect();
   }
 
+  function renderMath(root) {
+    if (observer) observer.disconnect();
+    waiting = new Set([...root.querySelectorAll(".arithmatex")].filter((el) => !el.querySelector(".katex")));
+    if (!("IntersectionObserver" in window)) return renderAll();
+    observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting || !waiting.delete(entry.target)) continue;
+          observer.unobserve(entry.target);
+          render(entry.target);
+        }
+      },
+      { rootMargin: "100% 0px" },  // a screen's height above and below the one in view
+    );
+    for (const el of waiting) observer.observe(el);
+  }
+
+  window.addEventListener("beforeprint", renderAll);
   document$.subscribe(({ body }) => renderMath(body));
 })();
