@@ -848,8 +848,9 @@ def test_a_corrupt_cache_entry_heals_instead_of_failing(tmp_path):
 @pytest.mark.parametrize("front,message", [
     ("snippets: absent", "docs/index.md:2: no chapter module snippets/absent.py"),
     ("snippets: Not-A-Module", "docs/index.md:2: 'Not-A-Module' is not a chapter module name"),
+    ("snippets: [tensors", "docs/index.md:1: its front matter is not valid YAML"),  # MkDocs alone would drop it
 ])
-def test_a_page_whose_module_is_missing_or_misnamed_is_named(tmp_path, monkeypatch, front, message):
+def test_a_page_whose_front_matter_or_module_is_wrong_is_named(tmp_path, monkeypatch, front, message):
     from snippets._book.book import read_page
 
     (tmp_path / "docs").mkdir()
