@@ -102,6 +102,13 @@ def test_math_is_typeset_a_screen_ahead_of_the_reader(browser, server, built_sit
     last.scroll_into_view_if_needed()
     page.wait_for_function(typeset, arg=last.element_handle(), timeout=5000)
     assert "\\(" not in last.inner_text() and "\\[" not in last.inner_text()
+    # a formula in a closed fold waits until the reader opens the fold
+    fold = page.locator("article details:not([open]):has(.arithmatex)").first.element_handle()  # fixed, once open
+    summary, inside = fold.query_selector("summary"), fold.query_selector_all(".arithmatex")[-1]
+    summary.scroll_into_view_if_needed()
+    assert not inside.evaluate(typeset)
+    summary.click()
+    page.wait_for_function(typeset, arg=inside, timeout=5000)
     assert not visit.errors
     visit.close()
 
