@@ -37,6 +37,12 @@ def test_every_chapter_is_in_the_pdf_in_reading_order(book):
     assert [t for t in outline if t in titles] == titles  # the PDF's bookmarks, in reading order
 
 
+def test_every_formula_in_the_pdf_is_typeset(book):
+    # the site typesets a formula only as it nears the screen; printing must typeset them all first
+    text = "\n".join(page.extract_text() for page in book.pages)
+    assert not re.findall(r"\\\(|\\\[|\\frac|\\partial", text)
+
+
 def test_the_pdf_has_a_contents_page_and_numbered_pages(book):
     pages = len(book.pages)
     assert pages >= 10 * len(chapter_modules()) // 2  # chapters start on new sheets and run several pages
