@@ -50,14 +50,17 @@ class PageVisit:
         self.context.close()
 
 
+def typeset_all(page) -> None:
+    """math.js typesets a formula as it nears the screen, and every one before printing: ask for them all."""
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+
+
 def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_site):
     problems = []
     for path in site_pages(built_site):
         visit = PageVisit(browser, server, path)
         page = visit.page
-        # math.js typesets a formula as it nears the screen, and all of them before printing:
-        # ask for them all, so that a formula KaTeX cannot typeset shows up as a console error
-        page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+        typeset_all(page)  # so that a formula KaTeX cannot typeset shows up as a console error
         raw_math = page.evaluate(
             """() => [...document.querySelectorAll('.arithmatex')].filter(e => !e.querySelector('.katex'))
                    .map(e => e.textContent.slice(0, 60))"""
@@ -82,7 +85,7 @@ def test_every_page_loads_clean_offline_and_fits_a_phone(browser, server, built_
 
 def test_chapter_pages_have_rendered_math(browser, server, built_site):
     visit = PageVisit(browser, server, "/tensors/", width=1200)
-    visit.page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    typeset_all(visit.page)
     assert visit.page.locator(".arithmatex .katex").count() >= 2
     text = visit.page.locator("article").inner_text()
     assert "$$" not in text and "\\(" not in text

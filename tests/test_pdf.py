@@ -20,6 +20,12 @@ def book(built_site):
     return PdfReader(path)
 
 
+@pytest.fixture(scope="module")
+def text(book) -> str:
+    """The PDF's text, extracted once for the tests that read it (a few seconds for 300 pages)."""
+    return "\n".join(page.extract_text() for page in book.pages)
+
+
 def chapter_titles() -> list[str]:
     titles = []
     for chapter in chapter_modules():
@@ -28,8 +34,7 @@ def chapter_titles() -> list[str]:
     return titles
 
 
-def test_every_chapter_is_in_the_pdf_in_reading_order(book):
-    text = "\n".join(page.extract_text() for page in book.pages)
+def test_every_chapter_is_in_the_pdf_in_reading_order(book, text):
     titles = chapter_titles()
     starts = [text.find(title, text.find("Contents") + len("Contents") + sum(len(t) for t in titles)) for title in titles]
     assert all(s >= 0 for s in starts), [t for t, s in zip(titles, starts) if s < 0]
@@ -37,9 +42,8 @@ def test_every_chapter_is_in_the_pdf_in_reading_order(book):
     assert [t for t in outline if t in titles] == titles  # the PDF's bookmarks, in reading order
 
 
-def test_every_formula_in_the_pdf_is_typeset(book):
+def test_every_formula_in_the_pdf_is_typeset(text):
     # the site typesets a formula only as it nears the screen; printing must typeset them all first
-    text = "\n".join(page.extract_text() for page in book.pages)
     assert not re.findall(r"\\\(|\\\[|\\frac|\\partial", text)
 
 
