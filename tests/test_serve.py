@@ -253,6 +253,10 @@ def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkp
     page = PAGE.replace("{{ cell last }}", '## Exercises\n\n**1. The last cell.** Run it.\n\n??? success "Solution"\n    {{ cell last }}')
     book = make_book(tmp_path, MODULE, page, options="companions: true", config="watch: [snippets]\n")
     module = book / "snippets" / "demo.py"
+    kept = book / ".cache" / "generated" / "labs" / "demo.ipynb"  # as an earlier session left it
+    kept.parent.mkdir(parents=True)
+    kept.write_text(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["A lab from an earlier session"]}],
+                                "metadata": {}, "nbformat": 4, "nbformat_minor": 4}))
     port = free_port()
     log = tmp_path / "serve.log"
     with log.open("w") as out:
@@ -262,6 +266,8 @@ def test_serve_dirty_rewrites_a_page_whose_code_changed_resuming_from_its_checkp
         # "Serving on" comes after the file watcher took its first look: an edit before it would go unseen.
         wait_for(lambda: "checkpoints ready" in log.read_text() and "Serving on" in log.read_text(), timeout=120)
         url = f"http://127.0.0.1:{port}"
+        lab = fetch(f"{url}/labs/demo.ipynb")  # the first build shows this session's lab, not the one left on disk
+        assert "The last cell" in lab and "earlier session" not in lab
         module.write_text(MODULE + 'print("after the edit")\n')
         wait_for(lambda: "after the edit" in fetch(f"{url}/"))
         report = fetch(f"{url}/build-report/")

@@ -56,6 +56,7 @@ class BookPlugin(BasePlugin[BookConfig]):
     def on_startup(self, *, command, dirty):
         """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
         self.dirty, self.shown, self.pending, self.api, self.command = dirty, {}, {}, None, command
+        self.built = False  # whether a build has finished (under serve: the first one is over)
         serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
         if command == "serve":
             self.templates = TemplateCache()
@@ -186,6 +187,7 @@ class BookPlugin(BasePlugin[BookConfig]):
                 pdf.make_pdf(Path(config.site_dir), chapters, self.cache / "pdf")
             except BookError as err:
                 raise PluginError(f"book: {err}") from None
+        self.built = True
         if self.sessions and self.warming is None:
             self.warming = threading.Thread(target=serve.warm, args=(dict(self.pages), self.sessions), daemon=True)
             self.warming.start()
@@ -223,7 +225,10 @@ class BookPlugin(BasePlugin[BookConfig]):
         lab = root / "labs" / f"{page.module}.ipynb"
         lab.parent.mkdir(parents=True, exist_ok=True)
         if not lab.is_file() or lab.read_text() != lab_notebook:
-            if self.dirty and lab.is_file():  # under `make serve`: the chapter first, its lab in a rebuild of its own
+            # Under `make serve`, after its first build: the chapter first, its lab in a rebuild of its own. The
+            # first build writes it at once, as it shows every page anyway (a lab kept from an earlier session links
+            # to that session's port, and written later, it would stay stale until an edit re-rendered all the labs).
+            if self.dirty and self.built and lab.is_file():
                 self.later[lab] = lab_notebook
             else:
                 lab.write_text(lab_notebook)
