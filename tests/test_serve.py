@@ -4,6 +4,7 @@ prints is exactly what a run from the top prints; ``--dirty`` rewrites just the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -25,7 +26,8 @@ from snippets._book.cache import PageRun, execute_page, run_pages
 from snippets._book.cells import BookError, parse_page
 from snippets._book.checkpoints import Sessions, resume
 from snippets._book.mkdocs_plugin import TemplateCache
-from snippets._book.serve import api_fingerprint
+from snippets._book.run import CellResult
+from snippets._book.serve import KeptCompanions, api_fingerprint
 from test_engine import make_book
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -207,6 +209,31 @@ def test_a_run_begun_when_the_file_was_saved_is_taken_and_one_for_another_versio
     assert run_pages({"demo.md": page}, None, True, 1, started={page.cache_key(): begun})["demo.md"] is begun.result()
     older = run_pages({"demo.md": page}, None, True, 1, started={"a key of an earlier save": begun})["demo.md"]
     assert older is not begun.result() and outputs(older)[-1].startswith("tensor(")  # it ran
+
+
+def test_kept_companions_are_made_again_whenever_anything_they_are_made_from_changes(monkeypatch):
+    from snippets._book import serve
+    from snippets._book.book import chapter_page, read_page
+    from snippets._book.companions import companion_files
+
+    markdown, page = read_page(chapter_page("perceptrons"))  # a chapter with exercises: it has a lab
+    results = [CellResult(c.name, output=f"{c.name} printed this\n") for c in page.cells]
+    made = []
+    monkeypatch.setattr(serve, "companion_files", lambda *args: made.append(args) or companion_files(*args))
+    kept = KeptCompanions()
+    first = kept(page, markdown, results, None)
+    assert first[2] is not None and kept(page, markdown, results, None) is first and len(made) == 1
+    edited_cell = dataclasses.replace(page.cells[-1], code=page.cells[-1].code + "\nprint('one more line')")
+    changes = {
+        "a cell's code": (dataclasses.replace(page, cells=page.cells[:-1] + [edited_cell]), markdown, results, None),
+        "the title": (dataclasses.replace(page, title="Another title"), markdown, results, None),
+        "the prose": (page, markdown.replace("## Exercises", "Another sentence.\n\n## Exercises"), results, None),
+        "an output": (page, markdown, results[:-1] + [dataclasses.replace(results[-1], output="another output\n")], None),
+        "the site's address": (page, markdown, results, "http://127.0.0.1:8000/"),
+    }
+    for what, args in changes.items():
+        assert kept(page, markdown, results, None) == first  # kept as the original, then changed in one thing
+        assert kept(*args) == companion_files(*args) != first, what
 
 
 def test_compiled_templates_are_reused_across_rebuilds_until_their_source_changes():

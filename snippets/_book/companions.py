@@ -13,7 +13,15 @@ import posixpath
 import re
 
 from snippets._book.cells import Page
-from snippets._book.notebook import companion_notebook  # noqa: F401  (the notebook lives beside, in notebook.py)
+from snippets._book.notebook import companion_notebook  # the notebook lives beside, in notebook.py
+
+
+def companion_files(page: Page, markdown: str, results: list, site_url: str | None) -> tuple[str, str, str | None]:
+    """A chapter's notebook, script and lab (None for a chapter without exercises), from its page and its run."""
+    from snippets._book.labs import lab_notebook  # here, not at the top: labs.py imports this module
+
+    return (companion_notebook(page, markdown, results, site_url), companion_script(page, page.title),
+            lab_notebook(page, markdown, results, site_url))
 
 
 def companion_script(page: Page, title: str) -> str:

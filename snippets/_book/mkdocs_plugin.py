@@ -57,6 +57,7 @@ class BookPlugin(BasePlugin[BookConfig]):
         """Having this hook keeps one plugin object for the whole of `mkdocs serve`, so state survives rebuilds."""
         self.dirty, self.shown, self.pending, self.api, self.command = dirty, {}, {}, None, command
         self.built = False  # whether a build has finished (under serve: the first one is over)
+        self.companion_files = serve.KeptCompanions() if command == "serve" else companions.companion_files
         serial = os.environ.get("BOOK_THREADS", "1") == "1"  # a process with more threads cannot be forked safely
         if command == "serve":
             self.templates = TemplateCache()
@@ -210,12 +211,9 @@ class BookPlugin(BasePlugin[BookConfig]):
     def add_companions(self, files, config, src: str, page: Page, results: list[CellResult]) -> None:
         """The chapter's notebook and script (downloads), and its lab when it has exercises: a workbook that
         mkdocs-jupyter renders under labs/ and that is downloadable too."""
-        markdown = self.markdowns[page.src]
-        notebook = companions.companion_notebook(page, markdown, results, config.site_url)
+        notebook, script, lab_notebook = self.companion_files(page, self.markdowns[page.src], results, config.site_url)
         files.append(File.generated(config, f"downloads/{page.module}.ipynb", content=notebook))
-        files.append(File.generated(config, f"downloads/{page.module}.py",
-                                    content=companions.companion_script(page, page.title)))
-        lab_notebook = labs.lab_notebook(page, markdown, results, config.site_url)
+        files.append(File.generated(config, f"downloads/{page.module}.py", content=script))
         if lab_notebook is None:
             return
         self.labs[page.module] = (page.title, labs.exercise_count(lab_notebook), src)

@@ -4,12 +4,14 @@ Owns the serve-only paths around the core: :func:`run_serving` runs an edited pa
 checkpoint before the edit (the checkpoints themselves are ``checkpoints.py``); :class:`SaveWatcher`
 starts a chapter's run the moment its file is saved; :func:`warm` runs each chapter once in the
 background to make those checkpoints; :func:`api_fingerprint` says when the API reference must be
-rewritten. ``mkdocs build`` never uses any of it.
+rewritten; :class:`KeptCompanions` keeps each chapter's notebook, script and lab across rebuilds.
+``mkdocs build`` never uses any of it.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import hashlib
 import json
 import logging
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from snippets._book.cache import execute_page, page_key
 from snippets._book.cells import BookError, Page, reread_on_change
+from snippets._book.companions import companion_files
 from snippets._book.run import CellResult, run_fresh
 
 LOG = logging.getLogger("mkdocs.plugins.book")  # the name MkDocs shows; the core does not import MkDocs for it
@@ -122,6 +125,22 @@ class SaveWatcher:
     def stop(self) -> None:
         self.observer.stop()
         self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+class KeptCompanions:
+    """:func:`companion_files`, kept for each chapter across rebuilds while all they are made from (the page, its
+    Markdown, its run's results, the site's address) is the same. Making every chapter's again on every rebuild
+    was most of an edit's wait: 0.9 s of 1.4 s."""
+
+    def __init__(self):
+        self.kept: dict[str, tuple[str, tuple]] = {}  # page → (hash of what its files were made from, the files)
+
+    def __call__(self, page: Page, markdown: str, results: list[CellResult], site_url: str | None) -> tuple:
+        made_from = json.dumps([dataclasses.asdict(page), markdown, [dataclasses.asdict(r) for r in results], site_url])
+        digest = hashlib.sha256(made_from.encode()).hexdigest()
+        if page.src not in self.kept or self.kept[page.src][0] != digest:
+            self.kept[page.src] = (digest, companion_files(page, markdown, results, site_url))
+        return self.kept[page.src][1]
 
 
 def warm(pages: dict[str, Page], sessions) -> None:
