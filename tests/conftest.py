@@ -84,6 +84,14 @@ def check_rejects(chapter: ChapterRun, check: str, missing=(), **answers) -> str
     return str(failure.value)
 
 
+def check_names_each_missing_answer(chapter: ChapterRun, check: str, answers: list[str]) -> None:
+    """The check passes with the solution's answers, and when one is missing it names that one."""
+    assert run_check(chapter, check).strip().startswith("Correct:")
+    for answer in answers:
+        message = check_rejects(chapter, check, **{answer: None})
+        assert f"`{answer}" in message and "run this cell again" in message, (answer, message)
+
+
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 
 
