@@ -42,6 +42,9 @@ def test_a_folded_cell_opens_and_closes_and_copies_its_whole_code(browser, serve
 
     fold.locator("summary").click()
     code.wait_for(state="visible")
+    # Code blocks are laid out only near the screen (content-visibility: auto, book.css): for a frame or so after
+    # the fold opens, the block has its placeholder's size but no text yet, so wait for the lines to be there.
+    page.wait_for_function("code => code.innerText.trim().split('\\n').length > 2", arg=code.element_handle())
     text = code.inner_text()
     assert text.count("\n") >= 2
     fold.locator(".highlight").hover()
